@@ -1,0 +1,3 @@
+export * from './flow.js';
+export * from './diagnostics.js';
+export * from './errors.js';
