@@ -23,6 +23,11 @@ export interface Diagnostic {
   severity: DiagnosticSeverity;
   /** Extra structured data, e.g. the fields of a NODATA record. */
   detail?: Record<string, unknown>;
+  /**
+   * Set when the parser could not read past this point (a JSON document cut off mid-record, a record over
+   * the size limit): the records before it stand, and the input as a whole counts as failed.
+   */
+  fatal?: boolean;
 }
 
 export function diagnostic(

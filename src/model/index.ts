@@ -1,3 +1,4 @@
 export * from './flow.js';
 export * from './diagnostics.js';
 export * from './errors.js';
+export * from './flow-output.js';

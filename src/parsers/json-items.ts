@@ -232,9 +232,9 @@ export async function* readJsonItems(input: ByteSource, options: ReadJsonItemsOp
       if (n - keepFrom > maxLen) {
         if (!oversized) {
           const at = mode === Mode.Item ? itemLine : wrapperLine;
-          diagnostics.push(
-            diagnostic(object, at, null, 'record-too-large', `JSON record at line ${at} is larger than ${maxLen} characters; the rest of the input is skipped`),
-          );
+          const d = diagnostic(object, at, null, 'record-too-large', `JSON record at line ${at} is larger than ${maxLen} characters; the rest of the input is skipped`);
+          d.fatal = true;
+          diagnostics.push(d);
           oversized = true;
         }
         buf = '';
@@ -255,9 +255,8 @@ export async function* readJsonItems(input: ByteSource, options: ReadJsonItemsOp
 
   if (!oversized && (mode === Mode.Item || mode === Mode.WrapperObject || mode === Mode.RecordsArray || mode === Mode.WrapperTail || inString)) {
     const at = mode === Mode.Item ? itemLine : mode === Mode.WrapperObject ? wrapperLine : line;
-    yield {
-      items: [],
-      diagnostics: [diagnostic(object, at, null, 'truncated-json', `JSON input ends inside a record that starts at line ${at} (truncated file?)`)],
-    };
+    const d = diagnostic(object, at, null, 'truncated-json', `JSON input ends inside a record that starts at line ${at} (truncated file?)`);
+    d.fatal = true;
+    yield { items: [], diagnostics: [d] };
   }
 }

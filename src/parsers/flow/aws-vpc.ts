@@ -1,0 +1,861 @@
+/**
+ * AWS VPC flow logs (and Transit Gateway flow logs, which share the text format).
+ *
+ * Input: space-separated records, one per line, in the default version 2 format or any custom format.
+ * The field list of a line comes from, in order of precedence:
+ *   1. the last header line seen in the input (`version account-id …`, S3 style: every token name-like and at
+ *      least one a documented field name). A header repeated later (concatenated files) re-sets the format for
+ *      the lines after it;
+ *   2. `options.awsFields` (the CLI's `--aws-fields "version account-id …"`);
+ *   3. auto: 14 fields = the default v2 format; otherwise one of the documented "all fields" layouts, recognized
+ *      by field count and shape: 21 (v3), 25 (v4), 29 (v5), 39 (v7), 40 (v8) = the default 14 fields followed
+ *      by the fields each version added, in AWS's documented order (vpc-id at index 14 must be `vpc-…` or `-`),
+ *      and 36 = the Transit Gateway default format (index 3 `tgw-…`). Any other field count is an error
+ *      `unknown-custom-format` (hint: pass --aws-fields).
+ * Header names with underscores (`account_id`, the Parquet/Athena spelling) are the same fields as hyphenated
+ * ones. Lines starting with `{` are JSON: `{"message": "<record>"}` (forwarders, CloudWatch), CloudWatch Logs
+ * subscription payloads (`{"logEvents":[{"message":…}]}`) and objects keyed by field name (the JSON/Parquet
+ * style export, `{"version":2,"account_id":"…","srcaddr":"…"}`).
+ *
+ * Mapping: timestamp = start, end_time = end (epoch seconds → ms); subscription_id = account-id;
+ * resource_group = vpc-id (TGW records: tgw-id); nsg_name = interface-id (TGW records, which have no
+ * interface-id: tgw-attachment-id); region = region; protocol from its number; ports null for ICMP/ICMPv6
+ * when AWS reports 0; flow_decision ACCEPT → Allow, REJECT → Deny (null where absent, e.g. TGW);
+ * flow_direction from flow-direction (ingress → Inbound, egress → Outbound), else null (the analyzer may derive
+ * it from the interface's addresses later). Every other field (version, log-status, tcp-flags, type, pkt-*,
+ * az-id, ecs-*, tgw-*, …, and unknown names) goes to `attributes` under its hyphenated name, integers for the
+ * numeric ones; `-` means "no value" everywhere and is omitted.
+ * source_format = `aws-vpc-v<version>` when the record has a version field, else `aws-vpc-custom`.
+ *
+ * NODATA and SKIPDATA records (log-status) are not traffic: each becomes an `info` diagnostic (reason
+ * `nodata` / `skipdata`) whose `detail` holds the record's fields by name (`-` as null, integer fields as
+ * numbers, start/end as the epoch seconds AWS wrote).
+ *
+ * Bad values: an unparsable address, port, protocol, counter or time rejects the row (error diagnostic naming
+ * line, field and value); an odd version, action or flow-direction keeps the row with a warning (the value goes
+ * to attributes). Wrong field counts are errors (`wrong-field-count` against a header/awsFields,
+ * `unknown-custom-format` otherwise).
+ *
+ * Speed: the field list is compiled once per header into per-position field ids; a line is tokenized into
+ * positions (no substrings), integers are read in place, only text values are sliced. Default-format lines with
+ * every field present take a straight-line fast path, and their attributes `{version, log-status: 'OK'}` are
+ * one shared frozen object per version. Nothing cached grows with the input.
+ */
+import { diagnostic, newFlowRecord, type Diagnostic, type FlowDecision, type FlowRecord } from '../../model/index.js';
+import { normalizeIp } from '../ip.js';
+import { readLines } from '../lines.js';
+import { protocolFromNumber } from '../protocol.js';
+import { epochToMs, parseUint } from '../values.js';
+import { DEFAULT_BATCH_SIZE, type ByteSource, type FlowFormat, type ParseBatch, type ParseOptions } from '../types.js';
+
+// ---------------------------------------------------------------------------------------------------------
+// Field catalogue
+
+const F_OTHER = 0; // text attribute (known or unknown name)
+const F_INT_ATTR = 1; // integer attribute (tcp-flags, traffic-path, packets-lost-*, …)
+const F_VERSION = 2;
+const F_ACCOUNT = 3;
+const F_INTERFACE = 4;
+const F_SRCADDR = 5;
+const F_DSTADDR = 6;
+const F_SRCPORT = 7;
+const F_DSTPORT = 8;
+const F_PROTOCOL = 9;
+const F_PACKETS = 10;
+const F_BYTES = 11;
+const F_START = 12;
+const F_END = 13;
+const F_ACTION = 14;
+const F_LOG_STATUS = 15;
+const F_VPC = 16;
+const F_REGION = 17;
+const F_FLOW_DIRECTION = 18;
+const F_TGW_ID = 19;
+const F_TGW_ATTACHMENT = 20;
+
+/** Default format (version 2). */
+export const AWS_V2_FIELDS = [
+  'version', 'account-id', 'interface-id', 'srcaddr', 'dstaddr', 'srcport', 'dstport', 'protocol',
+  'packets', 'bytes', 'start', 'end', 'action', 'log-status',
+] as const;
+const V3_FIELDS = ['vpc-id', 'subnet-id', 'instance-id', 'tcp-flags', 'type', 'pkt-srcaddr', 'pkt-dstaddr'];
+const V4_FIELDS = ['region', 'az-id', 'sublocation-type', 'sublocation-id'];
+const V5_FIELDS = ['pkt-src-aws-service', 'pkt-dst-aws-service', 'flow-direction', 'traffic-path'];
+const V7_FIELDS = [
+  'ecs-cluster-arn', 'ecs-cluster-name', 'ecs-container-instance-arn', 'ecs-container-instance-id',
+  'ecs-container-id', 'ecs-second-container-id', 'ecs-service-name', 'ecs-task-definition-arn',
+  'ecs-task-arn', 'ecs-task-id',
+];
+const V8_FIELDS = ['reject-reason'];
+/** Transit Gateway flow logs, default format (all fields, documented order). */
+export const AWS_TGW_FIELDS = [
+  'version', 'resource-type', 'account-id', 'tgw-id', 'tgw-attachment-id', 'tgw-src-vpc-account-id',
+  'tgw-dst-vpc-account-id', 'tgw-src-vpc-id', 'tgw-dst-vpc-id', 'tgw-src-subnet-id', 'tgw-dst-subnet-id',
+  'tgw-src-eni', 'tgw-dst-eni', 'tgw-src-az-id', 'tgw-dst-az-id', 'tgw-pair-attachment-id', 'srcaddr',
+  'dstaddr', 'srcport', 'dstport', 'protocol', 'packets', 'bytes', 'start', 'end', 'log-status', 'type',
+  'packets-lost-no-route', 'packets-lost-blackhole', 'packets-lost-mtu-exceeded', 'packets-lost-ttl-expired',
+  'tcp-flags', 'region', 'flow-direction', 'pkt-src-aws-service', 'pkt-dst-aws-service',
+] as const;
+
+const FIELD_IDS = new Map<string, number>([
+  ['version', F_VERSION], ['account-id', F_ACCOUNT], ['interface-id', F_INTERFACE], ['srcaddr', F_SRCADDR],
+  ['dstaddr', F_DSTADDR], ['srcport', F_SRCPORT], ['dstport', F_DSTPORT], ['protocol', F_PROTOCOL],
+  ['packets', F_PACKETS], ['bytes', F_BYTES], ['start', F_START], ['end', F_END], ['action', F_ACTION],
+  ['log-status', F_LOG_STATUS], ['vpc-id', F_VPC], ['region', F_REGION], ['flow-direction', F_FLOW_DIRECTION],
+  ['tgw-id', F_TGW_ID], ['tgw-attachment-id', F_TGW_ATTACHMENT],
+  ['tcp-flags', F_INT_ATTR], ['traffic-path', F_INT_ATTR], ['packets-lost-no-route', F_INT_ATTR],
+  ['packets-lost-blackhole', F_INT_ATTR], ['packets-lost-mtu-exceeded', F_INT_ATTR],
+  ['packets-lost-ttl-expired', F_INT_ATTR],
+]);
+
+/** Every documented field name (VPC v2–v8 and Transit Gateway). */
+export const AWS_KNOWN_FIELDS: ReadonlySet<string> = new Set<string>([
+  ...AWS_V2_FIELDS, ...V3_FIELDS, ...V4_FIELDS, ...V5_FIELDS, ...V7_FIELDS, ...V8_FIELDS, ...AWS_TGW_FIELDS,
+]);
+
+interface Layout {
+  /** Hyphenated field names. */
+  names: string[];
+  ids: Uint8Array;
+  count: number;
+  /** Index of log-status, or -1. */
+  statusIdx: number;
+  /** The default (v2) field list, in its order: the fast path applies. */
+  isV2: boolean;
+  /** For auto layouts: a shape check that the line fits (index that must be `vpc-…`/`tgw-…` or `-`). */
+  guardIdx: number;
+  guardPrefix: string;
+}
+
+function normalizeName(name: string): string {
+  const n = name.trim().toLowerCase();
+  return n.indexOf('_') === -1 ? n : n.replace(/_/g, '-');
+}
+
+function makeLayout(rawNames: readonly string[], guardIdx = -1, guardPrefix = ''): Layout {
+  const names = rawNames.map(normalizeName);
+  const ids = new Uint8Array(names.length);
+  for (let i = 0; i < names.length; i++) ids[i] = FIELD_IDS.get(names[i]) ?? F_OTHER;
+  return {
+    names, ids, count: names.length, statusIdx: names.indexOf('log-status'),
+    isV2: names.join(' ') === AWS_V2_FIELDS.join(' '),
+    guardIdx, guardPrefix,
+  };
+}
+
+const DEFAULT_LAYOUT = makeLayout(AWS_V2_FIELDS);
+const V3_ALL = [...AWS_V2_FIELDS, ...V3_FIELDS];
+const V4_ALL = [...V3_ALL, ...V4_FIELDS];
+const V5_ALL = [...V4_ALL, ...V5_FIELDS];
+const V7_ALL = [...V5_ALL, ...V7_FIELDS];
+const V8_ALL = [...V7_ALL, ...V8_FIELDS];
+/** Auto layouts by field count (lines without a header or --aws-fields). */
+const AUTO_LAYOUTS = new Map<number, Layout>([
+  [14, DEFAULT_LAYOUT],
+  [V3_ALL.length, makeLayout(V3_ALL, 14, 'vpc-')],
+  [V4_ALL.length, makeLayout(V4_ALL, 14, 'vpc-')],
+  [V5_ALL.length, makeLayout(V5_ALL, 14, 'vpc-')],
+  [V7_ALL.length, makeLayout(V7_ALL, 14, 'vpc-')],
+  [V8_ALL.length, makeLayout(V8_ALL, 14, 'vpc-')],
+  [AWS_TGW_FIELDS.length, makeLayout(AWS_TGW_FIELDS, 3, 'tgw-')],
+]);
+
+/** `6` → `TCP`, … for every protocol number, so the hot path allocates no strings. */
+const PROTOCOLS: string[] = [];
+for (let i = 0; i < 256; i++) PROTOCOLS.push(protocolFromNumber(i) as string);
+
+const SOURCE_FORMATS: string[] = [];
+for (let i = 0; i < 100; i++) SOURCE_FORMATS.push(`aws-vpc-v${i}`);
+
+const MAX_FIELDS = 256;
+
+/**
+ * `{version: v, 'log-status': 'OK'}` for the default format, shared (frozen) by all records with nothing else
+ * in their attributes: saves one object per record.
+ */
+const SHARED_ATTRS: Record<string, unknown>[] = [];
+for (let i = 0; i < 100; i++) SHARED_ATTRS.push(Object.freeze({ version: i, 'log-status': 'OK' }));
+
+// ---------------------------------------------------------------------------------------------------------
+// Small helpers (no allocation on the hot path)
+
+function isDash(line: string, s: number, e: number): boolean {
+  return e - s === 1 && line.charCodeAt(s) === 45;
+}
+
+/** Non-negative integer of at most 15 digits from line[s, e); -1 when not digits. */
+function intAt(line: string, s: number, e: number): number {
+  const n = e - s;
+  if (n === 0 || n > 15) return -1;
+  let v = 0;
+  for (let i = s; i < e; i++) {
+    const c = line.charCodeAt(i) - 48;
+    if (c < 0 || c > 9) return -1;
+    v = v * 10 + c;
+  }
+  return v;
+}
+
+/**
+ * The address at line[s, e) in normalized text form, or null. Fast paths check, without allocating, that the
+ * text is already a valid IPv4 address or an IPv6 address in RFC 5952 form (as AWS writes them) and slice it;
+ * anything else goes through normalizeIp.
+ */
+function ipAt(line: string, s: number, e: number): string | null {
+  if (isIPv4At(line, s, e) || isCanonicalIPv6At(line, s, e)) return line.slice(s, e);
+  return normalizeIp(line.slice(s, e));
+}
+
+function isIPv4At(line: string, s: number, e: number): boolean {
+  const n = e - s;
+  if (n < 7 || n > 15) return false;
+  let parts = 0, digits = 0, value = 0, lead = 0;
+  for (let i = s; i <= e; i++) {
+    const c = i < e ? line.charCodeAt(i) : 46;
+    if (c === 46) {
+      if (digits === 0 || value > 255 || (digits > 1 && lead === 48)) return false;
+      parts++;
+      digits = 0;
+      value = 0;
+    } else if (c >= 48 && c <= 57) {
+      if (digits === 0) lead = c;
+      if (++digits > 3) return false;
+      value = value * 10 + (c - 48);
+    } else {
+      return false;
+    }
+  }
+  return parts === 4;
+}
+
+/**
+ * True only for IPv6 text that is already canonical (RFC 5952): lower-case hex groups without leading zeros,
+ * `::` (at most one) standing for a run of two or more zero groups longer than any other zero run, and no run
+ * of two zero groups left uncompressed. Conservative: false sends the text to the full normalizer.
+ */
+function isCanonicalIPv6At(line: string, s: number, e: number): boolean {
+  if (e - s < 2 || e - s > 39) return false;
+  let i = s;
+  let groups = 0;
+  let compressedAt = -1;
+  let run = 0, bestRun = 0;
+  if (line.charCodeAt(i) === 58) {
+    if (line.charCodeAt(i + 1) !== 58) return false;
+    if (line.startsWith('::ffff:', s)) return false; // IPv4-mapped: written with a dotted tail by normalizeIp
+    compressedAt = 0;
+    i += 2;
+    if (i === e) return true; // `::`
+  }
+  for (;;) {
+    const g = i;
+    let first = 0;
+    while (i < e) {
+      const c = line.charCodeAt(i);
+      if (!((c >= 48 && c <= 57) || (c >= 97 && c <= 102))) break;
+      if (i === g) first = c;
+      i++;
+    }
+    const d = i - g;
+    if (d === 0 || d > 4 || (d > 1 && first === 48)) return false;
+    groups++;
+    if (d === 1 && first === 48) {
+      if (compressedAt === groups - 1) return false; // a zero group right after `::` belongs in it
+      if (++run > bestRun) bestRun = run;
+    } else {
+      run = 0;
+    }
+    if (i === e) break;
+    if (line.charCodeAt(i) !== 58) return false; // `.` (embedded IPv4), `%` (zone), upper case …
+    i++;
+    if (i < e && line.charCodeAt(i) === 58) {
+      if (compressedAt !== -1 || run > 0) return false; // a second `::`, or a zero group right before it
+      compressedAt = groups;
+      run = 0;
+      i++;
+      if (i === e) break;
+    } else if (i === e) {
+      return false; // trailing single `:`
+    }
+  }
+  if (compressedAt === -1) return groups === 8 && bestRun < 2;
+  return groups <= 6 && bestRun < 8 - groups;
+}
+
+function allDigits(t: string): boolean {
+  for (let i = 0; i < t.length; i++) {
+    const c = t.charCodeAt(i);
+    if (c < 48 || c > 57) return false;
+  }
+  return t.length > 0;
+}
+
+/** line[s, e) as a string, reusing `prev` when it holds the same text. */
+function reuse(line: string, s: number, e: number, prev: string): string {
+  return eqAt(line, s, e, prev) ? prev : line.slice(s, e);
+}
+
+/** line[s, e) === text, without allocating. */
+function eqAt(line: string, s: number, e: number, text: string): boolean {
+  return e - s === text.length && line.startsWith(text, s);
+}
+
+function quote(value: string): string {
+  return JSON.stringify(value.length > 80 ? `${value.slice(0, 80)}…` : value);
+}
+
+function isNameToken(t: string): boolean {
+  const c0 = t.charCodeAt(0);
+  if (!(c0 >= 97 && c0 <= 122)) return false;
+  for (let i = 1; i < t.length; i++) {
+    const c = t.charCodeAt(i);
+    if (!((c >= 97 && c <= 122) || (c >= 48 && c <= 57) || c === 45 || c === 95)) return false;
+  }
+  return true;
+}
+
+/**
+ * A header line: every token looks like a field name (lower case, digits, `-`, `_`) and at least one is a
+ * documented field name. Values never qualify: addresses, numbers, ACCEPT/OK and the like are not name-like,
+ * and name-like values (`eni-…`, `i-…`) are not field names. Returns the names as written, or null.
+ */
+export function parseAwsHeader(line: string): string[] | null {
+  const t = line.trim();
+  const c0 = t.charCodeAt(0);
+  if (!(c0 >= 97 && c0 <= 122)) return null;
+  const tokens: string[] = [];
+  let known = false;
+  const len = t.length;
+  let pos = 0;
+  while (pos < len) {
+    let sp = t.indexOf(' ', pos);
+    if (sp === -1) sp = len;
+    if (sp > pos) {
+      const tok = t.slice(pos, sp);
+      if (!isNameToken(tok)) return null;
+      if (!known && AWS_KNOWN_FIELDS.has(normalizeName(tok))) known = true;
+      tokens.push(tok);
+    }
+    pos = sp + 1;
+  }
+  return known ? tokens : null;
+}
+
+/** Field names given as options.awsFields: each element may itself hold several names (`"version account-id"`). */
+function splitFieldList(fields: readonly string[]): string[] {
+  const out: string[] = [];
+  for (const f of fields) for (const p of f.split(/[\s,]+/)) if (p.length > 0) out.push(p);
+  return out;
+}
+
+const INT_FIELDS = new Set([F_VERSION, F_SRCPORT, F_DSTPORT, F_PROTOCOL, F_PACKETS, F_BYTES, F_START, F_END, F_INT_ATTR]);
+
+// ---------------------------------------------------------------------------------------------------------
+// The parser state for one input
+
+class AwsVpcParser {
+  readonly object: string;
+  records: FlowRecord[] = [];
+  diagnostics: Diagnostic[] = [];
+  /** Field list from a header or awsFields; null = auto (v2 / documented all-fields layouts). */
+  layout: Layout | null;
+  readonly starts = new Int32Array(MAX_FIELDS);
+  readonly ends = new Int32Array(MAX_FIELDS);
+  /** Layout of the last JSON object keyed by field names (one entry: nothing grows). */
+  jsonKeys = '';
+  jsonLayout: Layout | null = null;
+  /**
+   * The previous value of short fields that are usually constant through a file (one account, VPC and region per
+   * S3 object), so that equal values share one string instead of a copy each. (Measured: for the ENI, which
+   * varies and is long enough to be sliced without copying, comparing costs more than it saves.)
+   */
+  lastAccount = '';
+  lastVpc = '';
+  lastRegion = '';
+
+  constructor(options: ParseOptions) {
+    this.object = options.object;
+    const fields = options.awsFields ? splitFieldList(options.awsFields) : [];
+    this.layout = fields.length > 0 ? makeLayout(fields) : null;
+  }
+
+  error(line: number, field: string | null, reason: string, message: string, severity: 'error' | 'warning' | 'info' = 'error', detail?: Record<string, unknown>): void {
+    this.diagnostics.push(diagnostic(this.object, line, field, reason, `line ${line}: ${message}`, severity, detail));
+  }
+
+  /** One input line (or the message text of a JSON wrapper). */
+  line(text: string, lineNo: number, depth: number): void {
+    let line = text;
+    const len0 = line.length;
+    if (len0 === 0) return;
+    let c0 = line.charCodeAt(0);
+    if (c0 === 32 || c0 === 9 || line.charCodeAt(len0 - 1) <= 32) {
+      line = line.trim();
+      if (line.length === 0) return;
+      c0 = line.charCodeAt(0);
+    }
+    if (c0 === 123 /* { */) {
+      this.json(line, lineNo, depth);
+      return;
+    }
+    if (c0 >= 97 && c0 <= 122) {
+      const header = parseAwsHeader(line);
+      if (header !== null) {
+        this.layout = makeLayout(header);
+        return;
+      }
+    }
+    // tokenize: field positions only, no substrings (indexOf measured faster than a charCodeAt loop)
+    const starts = this.starts, ends = this.ends;
+    const len = line.length;
+    let n = 0;
+    let pos = 0;
+    while (pos < len) {
+      let sp = line.indexOf(' ', pos);
+      if (sp === -1) sp = len;
+      if (sp > pos) {
+        if (n === MAX_FIELDS) {
+          this.error(lineNo, null, 'too-many-fields', `more than ${MAX_FIELDS} fields; record skipped`);
+          return;
+        }
+        starts[n] = pos;
+        ends[n] = sp;
+        n++;
+      }
+      pos = sp + 1;
+    }
+    let layout = this.layout;
+    if (layout === null) {
+      layout = AUTO_LAYOUTS.get(n) ?? null;
+      if (layout !== null && layout.guardIdx >= 0) {
+        const g = layout.guardIdx;
+        if (!isDash(line, starts[g], ends[g]) && !line.startsWith(layout.guardPrefix, starts[g])) layout = null;
+      }
+      if (layout === null) {
+        this.error(lineNo, null, 'unknown-custom-format',
+          `${n} fields, not the default AWS VPC flow-log format (14 fields) nor a documented all-fields layout, and no header line; record skipped: ${quote(line)} (hint: pass the format with --aws-fields "version account-id …")`);
+        return;
+      }
+    } else if (n !== layout.count) {
+      this.error(lineNo, null, 'wrong-field-count', `${n} fields where the format has ${layout.count} (${quote(layout.names.join(' '))}); record skipped: ${quote(line)}`);
+      return;
+    }
+    if (layout.isV2 && this.recordV2(line, lineNo)) return;
+    this.record(line, lineNo, layout);
+  }
+
+  /**
+   * Straight-line fast path for a default-format (v2) line whose fields are all present and valid: the common
+   * case. Returns false, having done nothing, for anything else (`-`, NODATA, bad values), which then takes the
+   * general path with its diagnostics.
+   */
+  recordV2(line: string, lineNo: number): boolean {
+    const st = this.starts, en = this.ends;
+    const version = intAt(line, st[0], en[0]);
+    if (version < 0 || version >= 100 || !eqAt(line, st[13], en[13], 'OK')) return false;
+    const srcPort = intAt(line, st[5], en[5]);
+    const dstPort = intAt(line, st[6], en[6]);
+    const proto = intAt(line, st[7], en[7]);
+    const packets = intAt(line, st[8], en[8]);
+    const bytes = intAt(line, st[9], en[9]);
+    const start = en[10] - st[10] <= 11 ? intAt(line, st[10], en[10]) : -1;
+    const end = en[11] - st[11] <= 11 ? intAt(line, st[11], en[11]) : -1;
+    if (srcPort < 0 || srcPort > 65535 || dstPort < 0 || dstPort > 65535 || proto < 0 || proto > 255
+      || packets < 0 || bytes < 0 || start < 0 || end < 0) return false;
+    let decision: FlowDecision;
+    if (eqAt(line, st[12], en[12], 'ACCEPT')) decision = 'Allow';
+    else if (eqAt(line, st[12], en[12], 'REJECT')) decision = 'Deny';
+    else return false;
+    if (isDash(line, st[1], en[1]) || isDash(line, st[2], en[2])) return false;
+    const src = ipAt(line, st[3], en[3]);
+    const dst = src === null ? null : ipAt(line, st[4], en[4]);
+    if (dst === null) return false;
+    const r = newFlowRecord('aws', SOURCE_FORMATS[version], this.object, lineNo);
+    r.timestamp = start * 1000;
+    r.end_time = end * 1000;
+    r.subscription_id = this.lastAccount = reuse(line, st[1], en[1], this.lastAccount);
+    r.nsg_name = line.slice(st[2], en[2]);
+    r.src_ip = src;
+    r.dst_ip = dst;
+    const protocol = PROTOCOLS[proto];
+    r.protocol = protocol;
+    if ((proto === 1 || proto === 58) && srcPort === 0) r.src_port = null;
+    else r.src_port = srcPort;
+    if ((proto === 1 || proto === 58) && dstPort === 0) r.dst_port = null;
+    else r.dst_port = dstPort;
+    r.flow_decision = decision;
+    r.packets = packets;
+    r.bytes = bytes;
+    r.attributes = SHARED_ATTRS[version];
+    this.records.push(r);
+    return true;
+  }
+
+  /** Maps the fields of a tokenized line (positions in this.starts/ends) through a layout. */
+  record(line: string, lineNo: number, layout: Layout): void {
+    const starts = this.starts, ends = this.ends;
+    const si = layout.statusIdx;
+    if (si >= 0) {
+      const s = starts[si], e = ends[si];
+      const n = e - s;
+      if (n === 6 && eqAt(line, s, e, 'NODATA')) return this.noData(line, lineNo, layout, 'nodata', 'NODATA');
+      if (n === 8 && eqAt(line, s, e, 'SKIPDATA')) return this.noData(line, lineNo, layout, 'skipdata', 'SKIPDATA');
+    }
+    const ids = layout.ids;
+    const names = layout.names;
+    const r = newFlowRecord('aws', 'aws-vpc-custom', this.object, lineNo);
+    let attrs: Record<string, unknown> | null = null;
+    let tgwId: string | null = null;
+    let tgwAttachment: string | null = null;
+    let version: number | string | null = null;
+    let status: string | null = null;
+    for (let i = 0; i < layout.count; i++) {
+      const s = starts[i], e = ends[i];
+      if (e - s === 1 && line.charCodeAt(s) === 45) continue; // `-`: no value
+      switch (ids[i]) {
+        case F_VERSION: {
+          const v = intAt(line, s, e);
+          if (v < 0) {
+            version = line.slice(s, e);
+            this.error(lineNo, 'version', 'bad-version', `field version: not a number ${quote(version)}; kept in attributes`, 'warning');
+          } else {
+            r.source_format = v < 100 ? SOURCE_FORMATS[v] : `aws-vpc-v${v}`;
+            version = v;
+          }
+          break;
+        }
+        case F_ACCOUNT:
+          r.subscription_id = this.lastAccount = reuse(line, s, e, this.lastAccount);
+          break;
+        case F_INTERFACE:
+          r.nsg_name = line.slice(s, e);
+          break;
+        case F_SRCADDR: {
+          const ip = ipAt(line, s, e);
+          if (ip === null) return this.bad(line, lineNo, names[i], 'bad-ip', 'not an IP address', s, e);
+          r.src_ip = ip;
+          break;
+        }
+        case F_DSTADDR: {
+          const ip = ipAt(line, s, e);
+          if (ip === null) return this.bad(line, lineNo, names[i], 'bad-ip', 'not an IP address', s, e);
+          r.dst_ip = ip;
+          break;
+        }
+        case F_SRCPORT: {
+          const v = intAt(line, s, e);
+          if (v < 0 || v > 65535) return this.bad(line, lineNo, names[i], 'bad-port', 'not a port number', s, e);
+          r.src_port = v;
+          break;
+        }
+        case F_DSTPORT: {
+          const v = intAt(line, s, e);
+          if (v < 0 || v > 65535) return this.bad(line, lineNo, names[i], 'bad-port', 'not a port number', s, e);
+          r.dst_port = v;
+          break;
+        }
+        case F_PROTOCOL: {
+          const v = intAt(line, s, e);
+          if (v < 0 || v > 255) return this.bad(line, lineNo, names[i], 'bad-protocol', 'not a protocol number (0–255)', s, e);
+          r.protocol = PROTOCOLS[v];
+          break;
+        }
+        case F_PACKETS: {
+          const v = e - s > 15 ? (parseUint(line.slice(s, e)) ?? -1) : intAt(line, s, e);
+          if (v < 0) return this.bad(line, lineNo, names[i], 'bad-number', 'not a packet count', s, e);
+          r.packets = v;
+          break;
+        }
+        case F_BYTES: {
+          const v = e - s > 15 ? (parseUint(line.slice(s, e)) ?? -1) : intAt(line, s, e);
+          if (v < 0) return this.bad(line, lineNo, names[i], 'bad-number', 'not a byte count', s, e);
+          r.bytes = v;
+          break;
+        }
+        case F_START:
+        case F_END: {
+          let ms: number | null;
+          if (e - s <= 11) {
+            const v = intAt(line, s, e);
+            ms = v < 0 ? null : v * 1000;
+          } else {
+            const t = line.slice(s, e);
+            ms = allDigits(t) ? epochToMs(t) : null; // ms/µs/ns epochs, by magnitude
+          }
+          if (ms === null) return this.bad(line, lineNo, names[i], 'bad-timestamp', 'not an epoch time', s, e);
+          if (ids[i] === F_START) r.timestamp = ms;
+          else r.end_time = ms;
+          break;
+        }
+        case F_ACTION: {
+          if (eqAt(line, s, e, 'ACCEPT')) r.flow_decision = 'Allow';
+          else if (eqAt(line, s, e, 'REJECT')) r.flow_decision = 'Deny';
+          else {
+            const v = line.slice(s, e);
+            this.error(lineNo, 'action', 'bad-action', `field action: ${quote(v)} is neither ACCEPT nor REJECT; decision left empty, value kept in attributes`, 'warning');
+            (attrs ??= {}).action = v;
+          }
+          break;
+        }
+        case F_LOG_STATUS:
+          status = eqAt(line, s, e, 'OK') ? 'OK' : line.slice(s, e);
+          break;
+        case F_VPC:
+          r.resource_group = this.lastVpc = reuse(line, s, e, this.lastVpc);
+          break;
+        case F_REGION:
+          r.region = this.lastRegion = reuse(line, s, e, this.lastRegion);
+          break;
+        case F_FLOW_DIRECTION: {
+          const v = line.slice(s, e);
+          if (v === 'ingress') r.flow_direction = 'Inbound';
+          else if (v === 'egress') r.flow_direction = 'Outbound';
+          else {
+            this.error(lineNo, 'flow-direction', 'bad-direction', `field flow-direction: ${quote(v)} is neither ingress nor egress; direction left empty, value kept in attributes`, 'warning');
+            (attrs ??= {})['flow-direction'] = v;
+          }
+          break;
+        }
+        case F_TGW_ID:
+          tgwId = line.slice(s, e);
+          (attrs ??= {})[names[i]] = tgwId;
+          break;
+        case F_TGW_ATTACHMENT:
+          tgwAttachment = line.slice(s, e);
+          (attrs ??= {})[names[i]] = tgwAttachment;
+          break;
+        case F_INT_ATTR: {
+          const v = intAt(line, s, e);
+          (attrs ??= {})[names[i]] = v < 0 ? line.slice(s, e) : v;
+          break;
+        }
+        default:
+          (attrs ??= {})[names[i]] = line.slice(s, e);
+      }
+    }
+    // Transit Gateway records have no ENI or VPC of their own: the attachment and the gateway stand in.
+    if (r.nsg_name === null) r.nsg_name = tgwAttachment;
+    if (r.resource_group === null) r.resource_group = tgwId;
+    // AWS writes 0 for the ports of ICMP flows, which have none.
+    if (r.protocol === 'ICMP' || r.protocol === 'ICMPv6') {
+      if (r.src_port === 0) r.src_port = null;
+      if (r.dst_port === 0) r.dst_port = null;
+    }
+    if (attrs === null) {
+      // The common case (default format): one shared, frozen attributes object per version.
+      if (status === 'OK' && typeof version === 'number' && version < 100) attrs = SHARED_ATTRS[version];
+      else if (status !== null || version !== null) {
+        attrs = {};
+        if (version !== null) attrs.version = version;
+        if (status !== null) attrs['log-status'] = status;
+      }
+    } else {
+      if (version !== null) attrs.version = version;
+      if (status !== null) attrs['log-status'] = status;
+    }
+    r.attributes = attrs;
+    this.records.push(r);
+  }
+
+  bad(line: string, lineNo: number, field: string, reason: string, what: string, s: number, e: number): void {
+    this.error(lineNo, field, reason, `field ${field}: ${what}: ${quote(line.slice(s, e))}; record skipped`);
+  }
+
+  /** NODATA / SKIPDATA: an info diagnostic with the record's fields in `detail`. */
+  noData(line: string, lineNo: number, layout: Layout, reason: string, status: string): void {
+    const detail: Record<string, unknown> = {};
+    for (let i = 0; i < layout.count; i++) {
+      const s = this.starts[i], e = this.ends[i];
+      if (isDash(line, s, e)) {
+        detail[layout.names[i]] = null;
+        continue;
+      }
+      const v = INT_FIELDS.has(layout.ids[i]) && e - s <= 15 ? intAt(line, s, e) : -1;
+      detail[layout.names[i]] = v >= 0 ? v : line.slice(s, e);
+    }
+    const what = status === 'NODATA' ? 'no traffic in the capture window' : 'records skipped in the capture window';
+    const who = detail['interface-id'] ?? detail['tgw-attachment-id'] ?? null;
+    this.error(lineNo, 'log-status', reason, `${status} record (${what})${who === null ? '' : ` for ${String(who)}`}; not counted as traffic`, 'info', detail);
+  }
+
+  /** A JSON line: a `{"message": …}` wrapper, a CloudWatch Logs payload, or an object keyed by field names. */
+  json(text: string, lineNo: number, depth: number): void {
+    const value = parseJson(text);
+    if (value === undefined) {
+      this.error(lineNo, null, 'bad-json', `not valid JSON: ${quote(text)}`);
+      return;
+    }
+    if (value === null || typeof value !== 'object' || Array.isArray(value)) {
+      this.error(lineNo, null, 'unknown-json-record', `JSON value is not an AWS flow-log object: ${quote(text)}`);
+      return;
+    }
+    const obj = value as Record<string, unknown>;
+    if (depth < 3 && typeof obj.message === 'string') {
+      if (obj.message.trim().length === 0) this.error(lineNo, 'message', 'missing-field', 'empty "message"');
+      else this.line(obj.message, lineNo, depth + 1);
+      return;
+    }
+    if (Array.isArray(obj.logEvents)) {
+      // CloudWatch Logs subscription payload (Firehose / Lambda delivery): one record per log event.
+      if (obj.logEvents.length === 0) this.error(lineNo, 'logEvents', 'no-log-events', 'CloudWatch Logs payload without log events', 'info');
+      for (const ev of obj.logEvents as unknown[]) {
+        const msg = ev !== null && typeof ev === 'object' ? (ev as Record<string, unknown>).message : undefined;
+        if (typeof msg === 'string' && depth < 3) this.line(msg, lineNo, depth + 1);
+        else this.error(lineNo, 'logEvents', 'missing-field', 'a log event without a "message" text');
+      }
+      return;
+    }
+    if (obj.messageType === 'CONTROL_MESSAGE') {
+      this.error(lineNo, 'messageType', 'control-message', 'CloudWatch Logs control message (no flow data)', 'info');
+      return;
+    }
+    const keys = Object.keys(obj);
+    let known = 0;
+    for (const k of keys) if (AWS_KNOWN_FIELDS.has(normalizeName(k))) known++;
+    if (known === 0) {
+      this.error(lineNo, null, 'unknown-json-record', `JSON object without AWS flow-log fields: ${quote(text)}`);
+      return;
+    }
+    const sig = keys.join(' ');
+    if (this.jsonLayout === null || sig !== this.jsonKeys) {
+      if (keys.length > MAX_FIELDS) {
+        this.error(lineNo, null, 'too-many-fields', `more than ${MAX_FIELDS} fields; record skipped`);
+        return;
+      }
+      this.jsonLayout = makeLayout(keys);
+      this.jsonKeys = sig;
+    }
+    // Build a synthetic line of the values; positions are explicit, so values may contain spaces.
+    let line = '';
+    for (let i = 0; i < keys.length; i++) {
+      const v = obj[keys[i]];
+      const t = v === null || v === undefined || v === '' ? '-' : typeof v === 'string' ? v : typeof v === 'object' ? JSON.stringify(v) : String(v);
+      this.starts[i] = line.length;
+      line += t;
+      this.ends[i] = line.length;
+      line += ' ';
+    }
+    this.record(line, lineNo, this.jsonLayout);
+  }
+}
+
+function parseJson(text: string): unknown {
+  try {
+    return JSON.parse(text) as unknown;
+  } catch {
+    return undefined;
+  }
+}
+
+async function* parseAwsVpc(input: ByteSource, options: ParseOptions): AsyncGenerator<ParseBatch, void, undefined> {
+  const p = new AwsVpcParser(options);
+  const batchSize = Math.max(1, options.batchSize ?? DEFAULT_BATCH_SIZE);
+  for await (const lb of readLines(input, { object: options.object, maxLineLength: options.maxLineLength })) {
+    const lines = lb.lines;
+    const lineDiags = lb.diagnostics;
+    let d = 0;
+    for (let i = 0; i < lines.length; i++) {
+      const lineNo = lb.firstLine + i;
+      while (d < lineDiags.length && (lineDiags[d].line ?? 0) <= lineNo) p.diagnostics.push(lineDiags[d++]);
+      p.line(lines[i], lineNo, 0);
+      if (p.records.length >= batchSize) {
+        yield { records: p.records, diagnostics: p.diagnostics };
+        p.records = [];
+        p.diagnostics = [];
+      }
+    }
+    while (d < lineDiags.length) p.diagnostics.push(lineDiags[d++]);
+  }
+  if (p.records.length > 0 || p.diagnostics.length > 0) yield { records: p.records, diagnostics: p.diagnostics };
+}
+
+// ---------------------------------------------------------------------------------------------------------
+// Detection
+
+const IPISH = /^(?:\d{1,3}(?:\.\d{1,3}){3}|[0-9a-fA-F:]*:[0-9a-fA-F:.]*|-)$/;
+
+/** How much a whitespace-separated line looks like an AWS flow-log record (0–1). */
+function recordShape(line: string): number {
+  if (line.indexOf(',') !== -1 || line.indexOf('\t') !== -1) return 0;
+  const t = line.trim().split(/ +/);
+  if (t.length < 4 || !/^\d{1,2}$/.test(t[0])) {
+    // custom formats: an ENI and an address and a status word
+    const hasEni = t.some((x) => /^eni-[0-9a-f]+$/.test(x));
+    const hasIp = t.some((x) => x !== '-' && IPISH.test(x) && x.length >= 3);
+    return hasEni && hasIp ? 0.6 : 0;
+  }
+  if (t.length >= 14 && /^(?:\d{10,12}|-)$/.test(t[1]) && /^(?:eni-[0-9a-zA-Z]+|-)$/.test(t[2]) && IPISH.test(t[3]) && IPISH.test(t[4])
+    && /^(?:ACCEPT|REJECT|-)$/.test(t[12]) && /^(?:OK|NODATA|SKIPDATA)$/.test(t[13])) {
+    return t.length === 14 ? 0.95 : 0.9;
+  }
+  if (t.length >= 5 && /^(?:\d{12}|-)$/.test(t[2]) && t[3].startsWith('tgw-')) return 0.9;
+  const hasEni = t.some((x) => /^eni-[0-9a-zA-Z]+$/.test(x));
+  const hasStatus = t.some((x) => x === 'OK' || x === 'NODATA' || x === 'SKIPDATA');
+  const hasIp = t.some((x) => x !== '-' && IPISH.test(x) && x.length >= 3);
+  return hasEni && hasIp && hasStatus ? 0.7 : 0;
+}
+
+function detectLine(line: string): number {
+  if (line.charCodeAt(0) === 123) {
+    const v = parseJson(line);
+    if (v === null || typeof v !== 'object' || Array.isArray(v)) return 0;
+    const o = v as Record<string, unknown>;
+    if (typeof o.message === 'string') return recordShape(o.message) * 0.95;
+    if (Array.isArray(o.logEvents)) {
+      const ev = o.logEvents[0] as Record<string, unknown> | undefined;
+      return ev && typeof ev.message === 'string' ? recordShape(ev.message) * 0.95 : 0;
+    }
+    const keys = Object.keys(o).map(normalizeName);
+    const hasAddr = keys.includes('srcaddr') && keys.includes('dstaddr');
+    const hasAws = keys.includes('interface-id') || keys.includes('account-id') || keys.includes('log-status') || keys.includes('tgw-id');
+    return hasAddr && hasAws ? 0.9 : 0;
+  }
+  const header = parseAwsHeader(line);
+  if (header !== null) {
+    const names = header.map(normalizeName);
+    const known = names.filter((n) => AWS_KNOWN_FIELDS.has(n)).length;
+    const core = names.some((n) => n === 'srcaddr' || n === 'dstaddr' || n === 'interface-id' || n === 'account-id' || n === 'log-status');
+    return known >= 2 && core ? 0.95 : 0;
+  }
+  return recordShape(line);
+}
+
+function detectAwsVpc(head: string): number {
+  const all = head.split('\n');
+  // the last line may be cut off by the head limit
+  if (all.length > 1 && !head.endsWith('\n')) all.pop();
+  let best = 0;
+  let seen = 0;
+  let headerFields = 0; // after a header, data lines need only its field count
+  for (const raw of all) {
+    const line = raw.trim();
+    if (line.length === 0) continue;
+    let score: number;
+    if (headerFields > 0 && line.charCodeAt(0) !== 123 && parseAwsHeader(line) === null) {
+      score = line.indexOf(',') === -1 && line.split(/ +/).length === headerFields ? 0.95 : 0;
+    } else {
+      score = detectLine(line);
+      const header = score > 0 ? parseAwsHeader(line) : null;
+      if (header !== null) headerFields = header.length;
+    }
+    if (score === 0) return 0;
+    if (score > best) best = score;
+    if (++seen === 5) break;
+  }
+  return best;
+}
+
+function safeDetect(head: string): number {
+  try {
+    return detectAwsVpc(head);
+  } catch {
+    return 0;
+  }
+}
+
+export const awsVpcFormat: FlowFormat = {
+  id: 'aws-vpc',
+  description: 'AWS VPC / Transit Gateway flow logs: default v2 and custom formats (header line or --aws-fields), v3–v8 fields, {"message": …} wrappers, JSON/Parquet-style objects',
+  provider: 'aws',
+  detect: safeDetect,
+  parse: parseAwsVpc,
+};
