@@ -42,4 +42,4 @@ export type FlowFormatId = 'csv' | 'azure-nsg' | 'azure-vnet' | 'aws-vpc' | 'gcp
 
 export const DEFAULT_MAX_LINE_LENGTH = 1 << 20; // 1 MiB
 export const DEFAULT_MAX_JSON_ITEM_LENGTH = 256 << 20; // 256 MiB: one NSG record of a busy hour stays well below
-export const DEFAULT_BATCH_SIZE = 4096;
+export const DEFAULT_BATCH_SIZE = 1024; // small enough that batches die young (measured: fewer promotions, less GC than 4096)
