@@ -71,6 +71,6 @@ export function formatSummary(s: RunSummary): string {
   if (s.badRecords > 0) lines.push(`  bad rows by reason: ${reasons(s.badByReason)}`);
   if (s.warnings > 0) lines.push(`  warnings: ${reasons(s.warningsByReason)}`);
   if (s.info > 0) lines.push(`  not traffic (kept as diagnostics): ${reasons(s.infoByReason)}`);
-  for (const f of s.failures) lines.push(`  FAILED ${f.object}: ${f.message}`);
+  for (const f of s.failures) lines.push(`  FAILED ${f.message.startsWith(f.object) ? f.message : `${f.object}: ${f.message}`}`);
   return lines.join('\n') + '\n';
 }

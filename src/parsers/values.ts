@@ -33,10 +33,13 @@ export function parseTimestamp(text: string): number | null {
   if (!m) return null;
   const [, y, mo, d, h = '0', mi = '0', s = '0', frac = '', zone] = m;
   const month = Number(mo), day = Number(d), hour = Number(h), minute = Number(mi), second = Number(s);
+  // second 60 is a leap second: it counts into the next minute, as Date.UTC does
   if (month < 1 || month > 12 || day < 1 || day > 31 || hour > 23 || minute > 59 || second > 60) return null;
-  let ms = Date.UTC(Number(y), month - 1, day, hour, minute, second);
-  if (new Date(ms).getUTCDate() !== day) return null; // 31 April and the like
-  if (frac) ms += Math.floor(Number(`0.${frac}`) * 1000 + 1e-6);
+  const dayMs = new Date(0).setUTCFullYear(Number(y), month - 1, day); // (Date.UTC maps years 0–99 to 19xx)
+  if (new Date(dayMs).getUTCDate() !== day) return null; // 31 April and the like
+  let ms = dayMs + ((hour * 60 + minute) * 60 + second) * 1000;
+  // sub-millisecond digits are truncated, never rounded up into the next second
+  if (frac) ms += Number((frac + '00').slice(0, 3));
   if (zone && zone !== 'Z' && zone !== 'z' && zone !== 'UTC') {
     const sign = zone[0] === '-' ? -1 : 1;
     const digits = zone.slice(1).replace(':', '');
@@ -52,10 +55,11 @@ export function epochToMs(t: string): number | null {
   const value = Number(t);
   if (!Number.isFinite(value)) return null;
   const digits = intPart.replace(/^0+/, '').length;
-  if (digits <= 11) return Math.round(value * 1000);
-  if (digits <= 14) return Math.round(value);
-  if (digits <= 17) return Math.round(value / 1000);
-  return Math.round(value / 1e6);
+  // truncated like ISO fractions: an instant never moves into the next millisecond
+  if (digits <= 11) return Math.floor(value * 1000 + 1e-6);
+  if (digits <= 14) return Math.floor(value);
+  if (digits <= 17) return Math.floor(value / 1000);
+  return Math.floor(value / 1e6);
 }
 
 /** Formats epoch ms as ISO 8601 UTC (`2024-01-02T03:04:05.000Z`). */
