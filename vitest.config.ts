@@ -4,6 +4,9 @@ export default defineConfig({
   test: {
     include: ['tests/**/*.test.ts'],
     testTimeout: 30_000,
+    // In CI also write a JSON report, from which .ci/run prints a plain 'N passed, N failed' line.
+    reporters: process.env.CI ? ['default', 'json'] : ['default'],
+    outputFile: process.env.CI ? { json: 'coverage/test-results.json' } : undefined,
     coverage: {
       provider: 'v8',
       include: ['src/**/*.ts'],

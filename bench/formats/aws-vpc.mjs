@@ -3,20 +3,9 @@
 // a few accounts and ENIs, mostly TCP with some UDP/ICMP, ~3% IPv6, ~15% REJECT, 60-second capture windows.
 // NODATA/SKIPDATA records are not generated (they are diagnostics, not records), so the output holds exactly
 // `records` records. Deterministic (fixed-seed PRNG).
+import { CHUNK, rng } from '../lib/rng.mjs';
+
 export const id = 'aws-vpc';
-
-const CHUNK = 1 << 20;
-
-function rng(seed) {
-  let s = seed >>> 0;
-  return () => {
-    s = (s + 0x6d2b79f5) >>> 0;
-    let t = s;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 const ACCOUNTS = ['123456789010', '210987654321', '555566667777'];
 const ENIS = Array.from({ length: 64 }, (_, i) => `eni-${(0x1235b8ca123456789n + BigInt(i * 7919)).toString(16).slice(0, 17)}`);

@@ -3,20 +3,9 @@
 // minute, each with 4 rule groups of 1–2 MACs and hundreds to a couple of thousand tuples in all:
 // inbound denies (B, empty counters), outbound allows with B/C/E states and counters, some UDP, some IPv6.
 // `generate(n)` yields exactly n tuples (the benchmark's "records") in ~1 MB string chunks. Deterministic.
+import { CHUNK, rng } from '../lib/rng.mjs';
+
 export const id = 'azure-nsg';
-
-const CHUNK = 1 << 20;
-
-function rng(seed) {
-  let s = seed >>> 0;
-  return () => {
-    s = (s + 0x6d2b79f5) >>> 0;
-    let t = s;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 const RULES = [
   ['DefaultRule_DenyAllInBound', 'deny-in'],

@@ -3,20 +3,9 @@
 // one per minute, each with 2 ACLs and 4 rule groups holding hundreds to a couple of thousand tuples in all:
 // B/C/E/D states, ms timestamps, protocols 6/17/1, NX/X encryption, some IPv6.
 // `generate(n)` yields exactly n tuples (the benchmark's "records") in ~1 MB string chunks. Deterministic.
+import { CHUNK, rng } from '../lib/rng.mjs';
+
 export const id = 'azure-vnet';
-
-const CHUNK = 1 << 20;
-
-function rng(seed) {
-  let s = seed >>> 0;
-  return () => {
-    s = (s + 0x6d2b79f5) >>> 0;
-    let t = s;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 const SUB = '4a1b2c3d-0000-4e5f-8a9b-0c1d2e3f4a5b';
 const FLOWLOG_ID = '/SUBSCRIPTIONS/4A1B2C3D-0000-4E5F-8A9B-0C1D2E3F4A5B/RESOURCEGROUPS/NETWORKWATCHERRG/PROVIDERS/MICROSOFT.NETWORK/NETWORKWATCHERS/NETWORKWATCHER_WESTEUROPE/FLOWLOGS/PRODVNETFLOWLOG';

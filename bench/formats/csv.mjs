@@ -2,24 +2,13 @@
 // the product brief's schema with geo columns, ISO timestamps that repeat within a second (a busy NSG
 // logs many flows per second), varied IPs/ports/protocols, some ICMP rows without ports.
 // Rows average ~140 bytes (a subscription GUID alone is 36). Deterministic (seeded PRNG).
+import { CHUNK, rng } from '../lib/rng.mjs';
+
 export const id = 'csv';
 
 const HEADER =
   'timestamp,subscription_id,resource_group,nsg_name,src_ip,src_port,dst_ip,dst_port,protocol,' +
   'flow_direction,flow_decision,flow_state,packets,bytes,region,geo_src,geo_dst\n';
-
-const CHUNK_CHARS = 1 << 20;
-
-function mulberry32(seed) {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 const SUBSCRIPTIONS = [
   '8c1b5b2e-3f4a-4d6e-9a1b-2c3d4e5f6a7b',
@@ -34,7 +23,7 @@ const DST_PORTS = [443, 443, 443, 80, 22, 3389, 53, 1433, 5432, 8080, 6443];
 const STATES = ['Begin', 'Continuing', 'End', 'Continuing', 'End'];
 
 export function* generate(records) {
-  const rnd = mulberry32(0x5eed);
+  const rnd = rng(0x5eed);
   const pick = (arr) => arr[Math.floor(rnd() * arr.length)];
   let t = Date.UTC(2024, 4, 1, 12, 0, 0);
   let ts = new Date(t).toISOString().slice(0, 19) + 'Z';
@@ -65,7 +54,7 @@ export function* generate(records) {
     out +=
       `${ts},${pick(SUBSCRIPTIONS)},${pick(GROUPS)},${pick(NSGS)},${src},${sport},${dst},${dport},${protocol},` +
       `${inbound ? 'Inbound' : 'Outbound'},${deny ? 'Deny' : 'Allow'},${state},${packets},${bytes},${pick(REGIONS)},${gs},${gd}\n`;
-    if (out.length >= CHUNK_CHARS) {
+    if (out.length >= CHUNK) {
       yield out;
       out = '';
     }

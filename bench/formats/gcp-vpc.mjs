@@ -2,20 +2,9 @@
 // NDJSON Cloud Logging LogEntries shaped like a Cloud Storage sink export of `compute.googleapis.com/vpc_flows`
 // (~1 KB each): SRC and DEST reporters, string-typed counters, instance/VPC/location details, some IPv6,
 // some UDP/ICMP, occasionally a missing rtt_msec. Deterministic (fixed-seed PRNG).
+import { CHUNK, rng } from '../lib/rng.mjs';
+
 export const id = 'gcp-vpc';
-
-const CHUNK = 1 << 20;
-
-function rng(seed) {
-  let s = seed >>> 0;
-  return () => {
-    s = (s + 0x6d2b79f5) >>> 0;
-    let t = s;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 const PROJECTS = ['my-sample-project', 'prod-network-4711', 'analytics-eu-2210'];
 const ZONES = ['us-east1-b', 'us-central1-a', 'europe-west1-c', 'asia-southeast1-b'];
