@@ -5,9 +5,19 @@
  *   - any other top-level value               → the value is an item       (NDJSON: one object per line)
  * Several top-level values may follow each other (NDJSON, concatenated blobs). Only one item is held
  * at a time. Each item is parsed with JSON.parse; one that fails becomes a diagnostic and the scan goes on.
+ *
+ * Limits and damage: an item longer than `maxItemLength` characters is skipped with `record-too-large` (its text
+ * is never buffered beyond the limit; the scan follows its structure to its end and goes on after it). Input
+ * that was not valid UTF-8 keeps its items (with U+FFFD in place of the bad bytes) and gives an `invalid-utf8`
+ * warning naming the line, as readLines does for line formats. Only the end of the input inside an unfinished
+ * value is fatal (`truncated-json`).
+ *
+ * NDJSON fast path: a top-level `{` that starts a line is tried first as the whole line (found with indexOf and
+ * handed to JSON.parse in one piece); only a line that does not parse as one object (or is a `records` wrapper)
+ * is scanned character by character.
  */
 import { diagnostic, type Diagnostic } from '../model/index.js';
-import { decodeText } from './text.js';
+import { decodeText, REPLACEMENT_CHAR } from './text.js';
 import { DEFAULT_MAX_JSON_ITEM_LENGTH, type ByteSource } from './types.js';
 
 export interface JsonItem {
@@ -36,6 +46,33 @@ const enum Mode {
   RecordsArray, // inside the wrapper's records array, between items
   WrapperTail, // after the wrapper's records array, until the wrapper object closes
   SkipLine, // garbage at top level: skip to the end of the line
+  Scalar, // an array element that is not an object or array (a number, literal or string): skipped
+}
+
+const PARSE_FAILED: unique symbol = Symbol('parse-failed');
+
+/** JSON.parse without an exception: PARSE_FAILED and the error message in `lastParseError`. */
+let lastParseError = '';
+function tryParse(text: string): unknown {
+  try {
+    return JSON.parse(text);
+  } catch (err) {
+    lastParseError = (err as Error).message;
+    return PARSE_FAILED;
+  }
+}
+
+function isBlank(c: number): boolean {
+  return c === 32 || c === 9 || c === 13;
+}
+
+function badUtf8(object: string, line: number): Diagnostic {
+  // the wording of readLines (lines.ts)
+  return diagnostic(object, line, null, 'invalid-utf8', `line ${line} contains invalid UTF-8 (replaced by U+FFFD)`, 'warning');
+}
+
+function tooLarge(object: string, line: number, maxLen: number): Diagnostic {
+  return diagnostic(object, line, null, 'record-too-large', `JSON record at line ${line} is larger than ${maxLen} characters; skipped`);
 }
 
 export async function* readJsonItems(input: ByteSource, options: ReadJsonItemsOptions): AsyncGenerator<JsonItemBatch, void, undefined> {
@@ -49,12 +86,15 @@ export async function* readJsonItems(input: ByteSource, options: ReadJsonItemsOp
   let itemLine = 0;
   let line = 1;
   let topLevelArray = false; // the items are elements of a top-level array
-  let wrapperStart = -1; // offset of the `{` of a possible wrapper (kept until we know)
+  let wrapperStart = -1; // offset of the `{` of a possible wrapper (kept until we know); -2: it is a wrapper
   let wrapperLine = 0;
   let keyStart = -1;
   let lastKey = '';
   let afterColon = false;
-  let oversized = false;
+  let dropping = false; // the current item (or undecided wrapper) is over the limit: its text is not kept
+  let pendingTooLarge = false; // dropping an undecided wrapper: refuse it if it ends as a plain object
+  let fresh = true; // nothing but blanks since the start of the current line
+  let carryBadUtf8 = false; // the text kept from the chunk before holds U+FFFD
   let first = true;
 
   for await (let text of decodeText(input)) {
@@ -66,19 +106,41 @@ export async function* readJsonItems(input: ByteSource, options: ReadJsonItemsOp
     buf = base === 0 ? text : buf + text;
     const items: JsonItem[] = [];
     const diagnostics: Diagnostic[] = [];
+    const hasBadUtf8: boolean = carryBadUtf8 || text.includes(REPLACEMENT_CHAR);
     let i = base;
     const n = buf.length;
 
+    // The item text [itemStart, end) is complete: parse it (or refuse it when over the limit).
     const emit = (end: number) => {
+      if (dropping) {
+        if (pendingTooLarge) diagnostics.push(tooLarge(object, itemLine, maxLen));
+        dropping = pendingTooLarge = false;
+        itemStart = -1;
+        return;
+      }
+      if (end - itemStart > maxLen) {
+        diagnostics.push(tooLarge(object, itemLine, maxLen));
+        itemStart = -1;
+        return;
+      }
       const raw = buf.slice(itemStart, end);
-      try {
-        items.push({ value: JSON.parse(raw), line: itemLine });
-      } catch (err) {
-        diagnostics.push(
-          diagnostic(object, itemLine, null, 'bad-json', `invalid JSON record at line ${itemLine}: ${(err as Error).message}`),
-        );
+      const value = tryParse(raw);
+      if (value === PARSE_FAILED) {
+        diagnostics.push(diagnostic(object, itemLine, null, 'bad-json', `invalid JSON record at line ${itemLine}: ${lastParseError}`));
+      } else {
+        items.push({ value, line: itemLine });
+        if (hasBadUtf8) checkUtf8(raw, itemLine);
       }
       itemStart = -1;
+    };
+
+    // A warning for the line of the first U+FFFD in an item that starts at `startLine`.
+    const checkUtf8 = (raw: string, startLine: number) => {
+      const at = raw.indexOf(REPLACEMENT_CHAR);
+      if (at === -1) return;
+      let l = startLine;
+      for (let k = raw.indexOf('\n'); k !== -1 && k < at; k = raw.indexOf('\n', k + 1)) l++;
+      diagnostics.push(badUtf8(object, l));
     };
 
     while (i < n) {
@@ -104,6 +166,7 @@ export async function* readJsonItems(input: ByteSource, options: ReadJsonItemsOp
       }
       if (c === NEWLINE) {
         line++;
+        fresh = true;
         if (mode === Mode.SkipLine) mode = Mode.TopLevel;
         i++;
         continue;
@@ -118,6 +181,27 @@ export async function* readJsonItems(input: ByteSource, options: ReadJsonItemsOp
             topLevelArray = true;
             mode = Mode.RecordsArray;
           } else if (c === LBRACE) {
+            if (fresh) {
+              // NDJSON fast path: the whole line as one object.
+              const nl = buf.indexOf('\n', i);
+              if (nl !== -1) {
+                let e = nl;
+                while (e > i && isBlank(buf.charCodeAt(e - 1))) e--;
+                // (over the limit, or possibly a `{"records":[…]}` wrapper whose elements are the items: the
+                // scan below decides)
+                if (buf.charCodeAt(e - 1) === RBRACE && e - i <= maxLen) {
+                  const raw = buf.slice(i, e);
+                  const value = raw.indexOf('"records"') === -1 ? tryParse(raw) : PARSE_FAILED;
+                  if (value !== PARSE_FAILED) {
+                    items.push({ value, line });
+                    if (hasBadUtf8) checkUtf8(raw, line);
+                    i = nl;
+                    fresh = false;
+                    continue;
+                  }
+                }
+              }
+            }
             mode = Mode.WrapperObject;
             depth = 1;
             wrapperStart = i;
@@ -138,40 +222,32 @@ export async function* readJsonItems(input: ByteSource, options: ReadJsonItemsOp
             if (topLevelArray) {
               topLevelArray = false;
               mode = Mode.TopLevel;
+              fresh = false;
             } else {
               mode = Mode.WrapperTail;
               depth = 1; // still inside the wrapper object
             }
           } else if (c === 44) {
             // comma between items
-          } else {
+          } else if (c === LBRACE || c === LBRACKET) {
             itemStart = i;
             itemLine = line;
             mode = Mode.Item;
-            depth = 0;
-            if (c === QUOTE) {
-              inString = true;
-            } else if (c === LBRACE || c === LBRACKET) {
-              depth = 1;
-            } else {
-              // a scalar element: scan to its end
-              let k = i + 1;
-              while (k < n) {
-                const d = buf.charCodeAt(k);
-                if (d === 44 || d === RBRACKET || d === 32 || d === NEWLINE || d === 13 || d === 9) break;
-                k++;
-              }
-              if (k === n) {
-                i = n;
-                continue;
-              }
-              diagnostics.push(diagnostic(object, line, null, 'not-a-record', `line ${line}: an array element that is not an object; skipped`));
-              itemStart = -1;
-              mode = Mode.RecordsArray;
-              i = k;
-              continue;
-            }
+            depth = 1;
+          } else {
+            // a string, number or literal element: skip it (strings through the string scan above)
+            diagnostics.push(diagnostic(object, line, null, 'not-a-record', `line ${line}: an array element that is not an object; skipped`));
+            mode = Mode.Scalar;
+            if (c === QUOTE) inString = true;
           }
+          i++;
+          continue;
+        case Mode.Scalar:
+          if (c === 44 || c === RBRACKET || c === LBRACE || c === LBRACKET) {
+            mode = Mode.RecordsArray; // this character is read again as the array's
+            continue;
+          }
+          if (c === QUOTE) inString = true;
           i++;
           continue;
         case Mode.Item:
@@ -182,6 +258,7 @@ export async function* readJsonItems(input: ByteSource, options: ReadJsonItemsOp
           if (depth === 0) {
             emit(i);
             mode = topLevelArray || wrapperStart === -2 ? Mode.RecordsArray : Mode.TopLevel;
+            if (mode === Mode.TopLevel) fresh = false;
           }
           continue;
         case Mode.WrapperObject:
@@ -195,6 +272,7 @@ export async function* readJsonItems(input: ByteSource, options: ReadJsonItemsOp
           } else if (c === LBRACKET && depth === 1 && afterColon && lastKey === 'records') {
             // It is a wrapper: its elements are the items. Forget the wrapper's own text.
             wrapperStart = -2;
+            dropping = pendingTooLarge = false;
             mode = Mode.RecordsArray;
           } else if (c === LBRACE || c === LBRACKET) {
             depth++;
@@ -207,6 +285,7 @@ export async function* readJsonItems(input: ByteSource, options: ReadJsonItemsOp
               wrapperStart = -1;
               emit(i + 1);
               mode = Mode.TopLevel;
+              fresh = false;
             }
           }
           i++;
@@ -219,6 +298,7 @@ export async function* readJsonItems(input: ByteSource, options: ReadJsonItemsOp
             if (depth === 0) {
               mode = Mode.TopLevel;
               wrapperStart = -1;
+              fresh = false;
             }
           }
           i++;
@@ -227,33 +307,41 @@ export async function* readJsonItems(input: ByteSource, options: ReadJsonItemsOp
     }
 
     // Keep only what an unfinished item (or wrapper prefix) still needs.
-    const keepFrom = mode === Mode.Item ? itemStart : mode === Mode.WrapperObject ? wrapperStart : -1;
-    if (keepFrom >= 0) {
-      if (n - keepFrom > maxLen) {
-        if (!oversized) {
-          const at = mode === Mode.Item ? itemLine : wrapperLine;
-          const d = diagnostic(object, at, null, 'record-too-large', `JSON record at line ${at} is larger than ${maxLen} characters; the rest of the input is skipped`);
-          d.fatal = true;
-          diagnostics.push(d);
-          oversized = true;
-        }
-        buf = '';
+    let keepFrom = dropping ? -1 : mode === Mode.Item ? itemStart : mode === Mode.WrapperObject ? wrapperStart : -1;
+    if (keepFrom >= 0 && n - keepFrom > maxLen) {
+      // Over the limit and not finished: stop keeping its text; the scan follows it to its end and skips it.
+      // (An undecided wrapper is only refused if it turns out to be a plain object.)
+      if (mode === Mode.Item) {
+        diagnostics.push(tooLarge(object, itemLine, maxLen));
+        itemStart = -1;
       } else {
-        const shift = keepFrom;
-        buf = buf.slice(keepFrom);
-        if (itemStart >= 0) itemStart -= shift;
-        if (wrapperStart >= 0) wrapperStart -= shift;
-        if (keyStart >= 0) keyStart -= shift;
+        pendingTooLarge = true;
+        wrapperStart = -3; // (not -1: no wrapper, nor -2: a wrapper)
       }
-    } else {
-      buf = keyStart >= 0 ? buf.slice(keyStart) : '';
-      if (keyStart >= 0) keyStart = 0;
+      dropping = true;
+      keepFrom = -1;
     }
+    if (keepFrom < 0) {
+      // Nothing to keep but a key being read, or the backslashes before the next quote of a string.
+      if (keyStart >= 0 && n - keyStart <= maxLen) {
+        keepFrom = keyStart;
+      } else {
+        if (keyStart >= 0) lastKey = ''; // a key longer than the limit: not `records`
+        keyStart = -1;
+        keepFrom = n;
+        if (inString) while (keepFrom > 0 && buf.charCodeAt(keepFrom - 1) === BACKSLASH) keepFrom--;
+      }
+    }
+    const shift = keepFrom;
+    buf = keepFrom < n ? buf.slice(keepFrom) : '';
+    if (itemStart >= 0) itemStart -= shift;
+    if (wrapperStart >= 0) wrapperStart -= shift;
+    if (keyStart >= 0) keyStart -= shift;
+    carryBadUtf8 = hasBadUtf8 && buf.includes(REPLACEMENT_CHAR);
     if (items.length > 0 || diagnostics.length > 0) yield { items, diagnostics };
-    if (oversized) break;
   }
 
-  if (!oversized && (mode === Mode.Item || mode === Mode.WrapperObject || mode === Mode.RecordsArray || mode === Mode.WrapperTail || inString)) {
+  if (mode === Mode.Item || mode === Mode.WrapperObject || mode === Mode.RecordsArray || mode === Mode.WrapperTail || mode === Mode.Scalar || inString) {
     const at = mode === Mode.Item ? itemLine : mode === Mode.WrapperObject ? wrapperLine : line;
     const d = diagnostic(object, at, null, 'truncated-json', `JSON input ends inside a record that starts at line ${at} (truncated file?)`);
     d.fatal = true;

@@ -14,7 +14,8 @@ export const REPLACEMENT_CHAR = '\uFFFD';
 export async function* decodeText(input: ByteSource): AsyncGenerator<string, void, undefined> {
   // ignoreBOM: the BOM is dropped below, only at the very start (a decoder first used mid-stream must not)
   const decoder = new TextDecoder('utf-8', { fatal: false, ignoreBOM: true });
-  let decoderPending = false; // the last chunk given to the decoder ended inside a multi-byte character
+  let decoderPending = false; // the bytes given to the decoder so far end inside a multi-byte character
+  let fed: Uint8Array = new Uint8Array(0); // the last (up to 4) bytes given to the decoder: a character may span chunks
   let first = true;
   for await (const chunk of input) {
     let text: string;
@@ -24,7 +25,8 @@ export async function* decodeText(input: ByteSource): AsyncGenerator<string, voi
       text = Buffer.from(chunk.buffer, chunk.byteOffset, chunk.byteLength).toString('latin1');
     } else {
       text = decoder.decode(chunk, { stream: true });
-      decoderPending = endsInsideCharacter(chunk);
+      fed = lastBytes(fed, chunk, 4);
+      decoderPending = endsInsideCharacter(fed);
     }
     if (first && text.length > 0) {
       first = false;
@@ -34,6 +36,16 @@ export async function* decodeText(input: ByteSource): AsyncGenerator<string, voi
   }
   const tail = decoder.decode();
   if (tail.length > 0) yield tail;
+}
+
+/** The last `n` bytes of `before` followed by `chunk`. */
+function lastBytes(before: Uint8Array, chunk: Uint8Array, n: number): Uint8Array {
+  if (chunk.length >= n) return chunk.slice(chunk.length - n);
+  const out = new Uint8Array(Math.min(n, before.length + chunk.length));
+  const fromBefore = out.length - chunk.length;
+  out.set(before.subarray(before.length - fromBefore), 0);
+  out.set(chunk, fromBefore);
+  return out;
 }
 
 /**

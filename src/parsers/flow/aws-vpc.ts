@@ -36,14 +36,18 @@
  * to attributes). Wrong field counts are errors (`wrong-field-count` against a header/awsFields,
  * `unknown-custom-format` otherwise).
  *
- * Speed: the field list is compiled once per header into per-position field ids; a line is tokenized into
- * positions (no substrings), integers are read in place, only text values are sliced. Default-format lines with
- * every field present take a straight-line fast path, and their attributes `{version, log-status: 'OK'}` are
- * one shared frozen object per version. Nothing cached grows with the input.
+ * Speed: lines are read where they stand in the decoded chunk (readLineBlocks: no substring per line, and a flat
+ * chunk string is faster to scan than a sliced line). A plain default-format (v2) line with every field present
+ * and valid is parsed in one pass (`fastV2`, over the chunk's bytes when it is ASCII — byte reads are cheaper than
+ * charCodeAt — else over the characters): no tokenizing pass, integers and IPv4 read while scanning, only the ENI
+ * and the addresses sliced. Anything else is tokenized into field positions (compiled once per header into
+ * per-position field ids), integers read in place, only text values sliced; v2 lines there take the
+ * straight-line `recordV2`. Default-format attributes `{version, log-status: 'OK'}` are one shared frozen object
+ * per version. Nothing cached grows with the input. Property tests check that the paths agree.
  */
 import { diagnostic, newFlowRecord, type Diagnostic, type FlowDecision, type FlowRecord } from '../../model/index.js';
 import { normalizeIp } from '../ip.js';
-import { readLines } from '../lines.js';
+import { readLineBlocks } from '../lines.js';
 import { protocolFromNumber } from '../protocol.js';
 import { epochToMs, parseUint } from '../values.js';
 import { DEFAULT_BATCH_SIZE, type ByteSource, type FlowFormat, type ParseBatch, type ParseOptions } from '../types.js';
@@ -204,6 +208,65 @@ function intAt(line: string, s: number, e: number): number {
 function ipAt(line: string, s: number, e: number): string | null {
   if (isIPv4At(line, s, e) || isCanonicalIPv6At(line, s, e)) return line.slice(s, e);
   return normalizeIp(line.slice(s, e));
+}
+
+/**
+ * The end of a valid dotted-quad IPv4 address at text[pos…] followed by a space (before `e`), else -1.
+ * Same rules as isIPv4At (no leading zeros, parts ≤ 255).
+ */
+function ipv4EndAt(text: string, pos: number, e: number): number {
+  let parts = 0, digits = 0, value = 0, lead = 0;
+  let i = pos;
+  for (; i < e; i++) {
+    const c = text.charCodeAt(i);
+    if (c === 46) {
+      if (digits === 0 || value > 255 || (digits > 1 && lead === 48)) return -1;
+      parts++;
+      digits = 0;
+      value = 0;
+    } else if (c >= 48 && c <= 57) {
+      if (digits === 0) lead = c;
+      if (++digits > 3) return -1;
+      value = value * 10 + (c - 48);
+    } else if (c === 32) {
+      break;
+    } else {
+      return -1;
+    }
+  }
+  if (i === e || parts !== 3 || digits === 0 || value > 255 || (digits > 1 && lead === 48)) return -1;
+  return i;
+}
+
+/** ipv4EndAt over bytes. */
+function ipv4EndBytesAt(b: Uint8Array, pos: number, e: number): number {
+  let parts = 0, digits = 0, value = 0, lead = 0;
+  let i = pos;
+  for (; i < e; i++) {
+    const c = b[i];
+    if (c === 46) {
+      if (digits === 0 || value > 255 || (digits > 1 && lead === 48)) return -1;
+      parts++;
+      digits = 0;
+      value = 0;
+    } else if (c >= 48 && c <= 57) {
+      if (digits === 0) lead = c;
+      if (++digits > 3) return -1;
+      value = value * 10 + (c - 48);
+    } else if (c === 32) {
+      break;
+    } else {
+      return -1;
+    }
+  }
+  if (i === e || parts !== 3 || digits === 0 || value > 255 || (digits > 1 && lead === 48)) return -1;
+  return i;
+}
+
+/** The first space in b[pos, e), else -1. */
+function spaceAt(b: Uint8Array, pos: number, e: number): number {
+  for (let i = pos; i < e; i++) if (b[i] === 32) return i;
+  return -1;
 }
 
 function isIPv4At(line: string, s: number, e: number): boolean {
@@ -371,6 +434,8 @@ class AwsVpcParser {
   lastAccount = '';
   lastVpc = '';
   lastRegion = '';
+  /** The bytes of the current block's text when it is an ASCII chunk (same offsets), else null. */
+  u8: Uint8Array | null = null;
 
   constructor(options: ParseOptions) {
     this.object = options.object;
@@ -404,14 +469,34 @@ class AwsVpcParser {
         return;
       }
     }
+    this.fields(line, null, 0, line.length, lineNo);
+  }
+
+  /**
+   * One input line as text[s, e): the common case (a data line, not trimmed, JSON or header) is read where it
+   * stands; anything else goes through `line` as a string of its own.
+   */
+  lineAt(text: string, s: number, e: number, lineNo: number): void {
+    if (e === s) return;
+    const c0 = text.charCodeAt(s);
+    if (c0 === 32 || c0 === 9 || c0 === 123 || (c0 >= 97 && c0 <= 122) || text.charCodeAt(e - 1) <= 32) {
+      this.line(text.slice(s, e), lineNo, 0);
+      return;
+    }
+    this.fields(text, this.u8, s, e, lineNo);
+  }
+
+  /** A data line text[s, e) (trimmed): tokenized into field positions, then mapped through its layout. */
+  fields(line: string, bytes: Uint8Array | null, s: number, len: number, lineNo: number): void {
+    const current = this.layout;
+    if ((current === null || current.isV2) && (bytes !== null ? this.fastV2Bytes(line, bytes, s, len, lineNo) : this.fastV2(line, s, len, lineNo))) return;
     // tokenize: field positions only, no substrings (indexOf measured faster than a charCodeAt loop)
     const starts = this.starts, ends = this.ends;
-    const len = line.length;
     let n = 0;
-    let pos = 0;
+    let pos = s;
     while (pos < len) {
       let sp = line.indexOf(' ', pos);
-      if (sp === -1) sp = len;
+      if (sp === -1 || sp > len) sp = len;
       if (sp > pos) {
         if (n === MAX_FIELDS) {
           this.error(lineNo, null, 'too-many-fields', `more than ${MAX_FIELDS} fields; record skipped`);
@@ -432,15 +517,256 @@ class AwsVpcParser {
       }
       if (layout === null) {
         this.error(lineNo, null, 'unknown-custom-format',
-          `${n} fields, not the default AWS VPC flow-log format (14 fields) nor a documented all-fields layout, and no header line; record skipped: ${quote(line)} (hint: pass the format with --aws-fields "version account-id …")`);
+          `${n} fields, not the default AWS VPC flow-log format (14 fields) nor a documented all-fields layout, and no header line; record skipped: ${quote(line.slice(s, len))} (hint: pass the format with --aws-fields "version account-id …")`);
         return;
       }
     } else if (n !== layout.count) {
-      this.error(lineNo, null, 'wrong-field-count', `${n} fields where the format has ${layout.count} (${quote(layout.names.join(' '))}); record skipped: ${quote(line)}`);
+      this.error(lineNo, null, 'wrong-field-count', `${n} fields where the format has ${layout.count} (${quote(layout.names.join(' '))}); record skipped: ${quote(line.slice(s, len))}`);
       return;
     }
     if (layout.isV2 && this.recordV2(line, lineNo)) return;
     this.record(line, lineNo, layout);
+  }
+
+  /**
+   * Single-pass fast path for a default-format (v2) line text[s, e) with single spaces and every field present
+   * and valid: each field is read where it stands while the line is scanned once (no tokenizing pass). Returns
+   * false, having done nothing, for anything else, which then takes the general path (tokenize, recordV2 or
+   * record) with its diagnostics.
+   */
+  fastV2(t: string, s: number, e: number, lineNo: number): boolean {
+    let p = s;
+    // version: 1–2 digits
+    let c = t.charCodeAt(p) - 48;
+    if (c < 0 || c > 9) return false;
+    let version = c;
+    c = t.charCodeAt(++p) - 48;
+    if (c >= 0 && c <= 9) {
+      version = version * 10 + c;
+      c = t.charCodeAt(++p) - 48;
+    }
+    if (c !== -16 || p >= e) return false; // a space
+    // account-id: compared with the previous one in place
+    const a = ++p;
+    let q = t.indexOf(' ', a);
+    if (q === -1 || q >= e || q === a || (q - a === 1 && t.charCodeAt(a) === 45)) return false;
+    const prevAccount = this.lastAccount;
+    let account = prevAccount;
+    if (q - a === prevAccount.length) {
+      let j = 0;
+      while (j < prevAccount.length && t.charCodeAt(a + j) === prevAccount.charCodeAt(j)) j++;
+      if (j !== prevAccount.length) account = t.slice(a, q);
+    } else {
+      account = t.slice(a, q);
+    }
+    // interface-id
+    const ia = q + 1;
+    q = t.indexOf(' ', ia);
+    if (q === -1 || q >= e || q === ia || (q - ia === 1 && t.charCodeAt(ia) === 45)) return false;
+    const ib = q;
+    // srcaddr, dstaddr
+    p = q + 1;
+    let src: string | null;
+    q = ipv4EndAt(t, p, e);
+    if (q > 0) {
+      src = t.slice(p, q);
+    } else {
+      q = t.indexOf(' ', p);
+      if (q === -1 || q >= e || q === p) return false;
+      src = ipAt(t, p, q);
+      if (src === null) return false;
+    }
+    p = q + 1;
+    let dst: string | null;
+    q = ipv4EndAt(t, p, e);
+    if (q > 0) {
+      dst = t.slice(p, q);
+    } else {
+      q = t.indexOf(' ', p);
+      if (q === -1 || q >= e || q === p) return false;
+      dst = ipAt(t, p, q);
+      if (dst === null) return false;
+    }
+    // srcport dstport protocol packets bytes start end: digits, each followed by a space
+    p = q + 1;
+    let srcPort = 0;
+    q = p;
+    while ((c = t.charCodeAt(q) - 48) >= 0 && c <= 9) { srcPort = srcPort * 10 + c; q++; }
+    if (c !== -16 || q === p || q - p > 5 || srcPort > 65535) return false;
+    p = q + 1;
+    let dstPort = 0;
+    q = p;
+    while ((c = t.charCodeAt(q) - 48) >= 0 && c <= 9) { dstPort = dstPort * 10 + c; q++; }
+    if (c !== -16 || q === p || q - p > 5 || dstPort > 65535) return false;
+    p = q + 1;
+    let proto = 0;
+    q = p;
+    while ((c = t.charCodeAt(q) - 48) >= 0 && c <= 9) { proto = proto * 10 + c; q++; }
+    if (c !== -16 || q === p || q - p > 3 || proto > 255) return false;
+    p = q + 1;
+    let packets = 0;
+    q = p;
+    while ((c = t.charCodeAt(q) - 48) >= 0 && c <= 9) { packets = packets * 10 + c; q++; }
+    if (c !== -16 || q === p || q - p > 15) return false;
+    p = q + 1;
+    let bytes = 0;
+    q = p;
+    while ((c = t.charCodeAt(q) - 48) >= 0 && c <= 9) { bytes = bytes * 10 + c; q++; }
+    if (c !== -16 || q === p || q - p > 15) return false;
+    p = q + 1;
+    let start = 0;
+    q = p;
+    while ((c = t.charCodeAt(q) - 48) >= 0 && c <= 9) { start = start * 10 + c; q++; }
+    if (c !== -16 || q === p || q - p > 11) return false;
+    p = q + 1;
+    let end = 0;
+    q = p;
+    while ((c = t.charCodeAt(q) - 48) >= 0 && c <= 9) { end = end * 10 + c; q++; }
+    if (c !== -16 || q === p || q - p > 11) return false;
+    // action, log-status OK, end of line
+    p = q + 1;
+    if (p + 9 !== e || t.charCodeAt(p + 6) !== 32 || t.charCodeAt(p + 7) !== 79 || t.charCodeAt(p + 8) !== 75) return false;
+    let decision: FlowDecision;
+    c = t.charCodeAt(p);
+    if (c === 65 && t.charCodeAt(p + 1) === 67 && t.charCodeAt(p + 2) === 67 && t.charCodeAt(p + 3) === 69 && t.charCodeAt(p + 4) === 80 && t.charCodeAt(p + 5) === 84) decision = 'Allow';
+    else if (c === 82 && t.charCodeAt(p + 1) === 69 && t.charCodeAt(p + 2) === 74 && t.charCodeAt(p + 3) === 69 && t.charCodeAt(p + 4) === 67 && t.charCodeAt(p + 5) === 84) decision = 'Deny';
+    else return false;
+    const r = newFlowRecord('aws', SOURCE_FORMATS[version], this.object, lineNo);
+    r.timestamp = start * 1000;
+    r.end_time = end * 1000;
+    r.subscription_id = this.lastAccount = account;
+    r.nsg_name = t.slice(ia, ib);
+    r.src_ip = src;
+    r.dst_ip = dst;
+    r.protocol = PROTOCOLS[proto];
+    if ((proto === 1 || proto === 58) && srcPort === 0) r.src_port = null;
+    else r.src_port = srcPort;
+    if ((proto === 1 || proto === 58) && dstPort === 0) r.dst_port = null;
+    else r.dst_port = dstPort;
+    r.flow_decision = decision;
+    r.packets = packets;
+    r.bytes = bytes;
+    r.attributes = SHARED_ATTRS[version];
+    this.records.push(r);
+    return true;
+  }
+
+  /** fastV2 over the bytes of an ASCII block (`b[i]` is `t.charCodeAt(i)`). */
+  fastV2Bytes(t: string, b: Uint8Array, s: number, e: number, lineNo: number): boolean {
+    let p = s;
+    // version: 1–2 digits
+    let c = b[p] - 48;
+    if (c < 0 || c > 9) return false;
+    let version = c;
+    c = b[++p] - 48;
+    if (c >= 0 && c <= 9) {
+      version = version * 10 + c;
+      c = b[++p] - 48;
+    }
+    if (c !== -16 || p >= e) return false; // a space
+    // account-id: compared with the previous one in place
+    const a = ++p;
+    let q = spaceAt(b, a, e);
+    if (q === -1 || q >= e || q === a || (q - a === 1 && b[a] === 45)) return false;
+    const prevAccount = this.lastAccount;
+    let account = prevAccount;
+    if (q - a === prevAccount.length) {
+      let j = 0;
+      while (j < prevAccount.length && b[a + j] === prevAccount.charCodeAt(j)) j++;
+      if (j !== prevAccount.length) account = t.slice(a, q);
+    } else {
+      account = t.slice(a, q);
+    }
+    // interface-id
+    const ia = q + 1;
+    q = spaceAt(b, ia, e);
+    if (q === -1 || q >= e || q === ia || (q - ia === 1 && b[ia] === 45)) return false;
+    const ib = q;
+    // srcaddr, dstaddr
+    p = q + 1;
+    let src: string | null;
+    q = ipv4EndBytesAt(b, p, e);
+    if (q > 0) {
+      src = t.slice(p, q);
+    } else {
+      q = spaceAt(b, p, e);
+      if (q === -1 || q >= e || q === p) return false;
+      src = ipAt(t, p, q);
+      if (src === null) return false;
+    }
+    p = q + 1;
+    let dst: string | null;
+    q = ipv4EndBytesAt(b, p, e);
+    if (q > 0) {
+      dst = t.slice(p, q);
+    } else {
+      q = spaceAt(b, p, e);
+      if (q === -1 || q >= e || q === p) return false;
+      dst = ipAt(t, p, q);
+      if (dst === null) return false;
+    }
+    // srcport dstport protocol packets bytes start end: digits, each followed by a space
+    p = q + 1;
+    let srcPort = 0;
+    q = p;
+    while ((c = b[q] - 48) >= 0 && c <= 9) { srcPort = srcPort * 10 + c; q++; }
+    if (c !== -16 || q === p || q - p > 5 || srcPort > 65535) return false;
+    p = q + 1;
+    let dstPort = 0;
+    q = p;
+    while ((c = b[q] - 48) >= 0 && c <= 9) { dstPort = dstPort * 10 + c; q++; }
+    if (c !== -16 || q === p || q - p > 5 || dstPort > 65535) return false;
+    p = q + 1;
+    let proto = 0;
+    q = p;
+    while ((c = b[q] - 48) >= 0 && c <= 9) { proto = proto * 10 + c; q++; }
+    if (c !== -16 || q === p || q - p > 3 || proto > 255) return false;
+    p = q + 1;
+    let packets = 0;
+    q = p;
+    while ((c = b[q] - 48) >= 0 && c <= 9) { packets = packets * 10 + c; q++; }
+    if (c !== -16 || q === p || q - p > 15) return false;
+    p = q + 1;
+    let bytes = 0;
+    q = p;
+    while ((c = b[q] - 48) >= 0 && c <= 9) { bytes = bytes * 10 + c; q++; }
+    if (c !== -16 || q === p || q - p > 15) return false;
+    p = q + 1;
+    let start = 0;
+    q = p;
+    while ((c = b[q] - 48) >= 0 && c <= 9) { start = start * 10 + c; q++; }
+    if (c !== -16 || q === p || q - p > 11) return false;
+    p = q + 1;
+    let end = 0;
+    q = p;
+    while ((c = b[q] - 48) >= 0 && c <= 9) { end = end * 10 + c; q++; }
+    if (c !== -16 || q === p || q - p > 11) return false;
+    // action, log-status OK, end of line
+    p = q + 1;
+    if (p + 9 !== e || b[p + 6] !== 32 || b[p + 7] !== 79 || b[p + 8] !== 75) return false;
+    let decision: FlowDecision;
+    c = b[p];
+    if (c === 65 && b[p + 1] === 67 && b[p + 2] === 67 && b[p + 3] === 69 && b[p + 4] === 80 && b[p + 5] === 84) decision = 'Allow';
+    else if (c === 82 && b[p + 1] === 69 && b[p + 2] === 74 && b[p + 3] === 69 && b[p + 4] === 67 && b[p + 5] === 84) decision = 'Deny';
+    else return false;
+    const r = newFlowRecord('aws', SOURCE_FORMATS[version], this.object, lineNo);
+    r.timestamp = start * 1000;
+    r.end_time = end * 1000;
+    r.subscription_id = this.lastAccount = account;
+    r.nsg_name = t.slice(ia, ib);
+    r.src_ip = src;
+    r.dst_ip = dst;
+    r.protocol = PROTOCOLS[proto];
+    if ((proto === 1 || proto === 58) && srcPort === 0) r.src_port = null;
+    else r.src_port = srcPort;
+    if ((proto === 1 || proto === 58) && dstPort === 0) r.dst_port = null;
+    else r.dst_port = dstPort;
+    r.flow_decision = decision;
+    r.packets = packets;
+    r.bytes = bytes;
+    r.attributes = SHARED_ATTRS[version];
+    this.records.push(r);
+    return true;
   }
 
   /**
@@ -749,14 +1075,18 @@ function parseJson(text: string): unknown {
 async function* parseAwsVpc(input: ByteSource, options: ParseOptions): AsyncGenerator<ParseBatch, void, undefined> {
   const p = new AwsVpcParser(options);
   const batchSize = Math.max(1, options.batchSize ?? DEFAULT_BATCH_SIZE);
-  for await (const lb of readLines(input, { object: options.object, maxLineLength: options.maxLineLength })) {
-    const lines = lb.lines;
+  for await (const lb of readLineBlocks(input, { object: options.object, maxLineLength: options.maxLineLength })) {
+    const text = lb.text;
+    const count = lb.count;
+    const starts = lb.starts;
+    const ends = lb.ends;
     const lineDiags = lb.diagnostics;
+    p.u8 = lb.bytes;
     let d = 0;
-    for (let i = 0; i < lines.length; i++) {
+    for (let i = 0; i < count; i++) {
       const lineNo = lb.firstLine + i;
       while (d < lineDiags.length && (lineDiags[d].line ?? 0) <= lineNo) p.diagnostics.push(lineDiags[d++]);
-      p.line(lines[i], lineNo, 0);
+      p.lineAt(text, starts[i], ends[i], lineNo);
       if (p.records.length >= batchSize) {
         yield { records: p.records, diagnostics: p.diagnostics };
         p.records = [];

@@ -345,8 +345,12 @@ function detect(head: string): number {
   if (c !== 123 && c !== 91) return 0; // JSON object or array only
   if (head.includes('"flowLogVersion"') || head.includes('"flowRecords"') || head.includes('"flowGroups"')) return 0;
   const tuples = head.includes('"flowTuples"');
-  const nsg = /networksecuritygroups|"NetworkSecurityGroupFlowEvents?"/i.test(head);
   const version = head.includes('"Version"');
+  // Without flowTuples, the NSG name alone is not enough: it must be the `resourceId` or `operationName` of a
+  // record (an Elastic ECS document quotes the same names under other keys, e.g. `operation_name`).
+  const nsg =
+    (head.includes('"resourceId"') && /networksecuritygroups/i.test(head)) ||
+    /"operationName"\s*:\s*"NetworkSecurityGroupFlowEvents?"/i.test(head);
   if (tuples && (nsg || version)) return 0.95;
   if (tuples || nsg) return 0.7;
   return 0;

@@ -664,3 +664,62 @@ describe('aws-vpc: properties', () => {
     }), { numRuns: 300 });
   });
 });
+
+describe('aws-vpc: single-pass fast path', () => {
+  /** Parses text given as string chunks of `size` characters. */
+  async function parseStrings(text: string, size: number): Promise<Collected> {
+    async function* source() {
+      for (let i = 0; i < text.length; i += size) yield text.slice(i, i + size);
+    }
+    const records: FlowRecord[] = [];
+    const diagnostics: Diagnostic[] = [];
+    for await (const batch of awsVpcFormat.parse(source(), { object: 'test-input' })) {
+      records.push(...batch.records);
+      diagnostics.push(...batch.diagnostics);
+    }
+    return { records, diagnostics };
+  }
+
+  // A default-format line takes the single-pass path when it is plain and valid; the same fields followed by seven
+  // `-` (the v3 all-fields layout, read by the general path) must give the same record, and a line the fast path
+  // declines must give the same diagnostics either way.
+  const token = (values: string[]) =>
+    fc.oneof({ arbitrary: fc.constant(values[0]), weight: 40 }, { arbitrary: fc.constantFrom(...values), weight: 10 }, { arbitrary: fc.string({ unit: fc.constantFrom('1', '0', '-', 'a', '.', ':', 'x'), maxLength: 5 }), weight: 1 });
+  const lineArb = fc.tuple(
+    token(['2', '02', '99', '100', '3']),
+    token(['123456789010', '210987654321', '-']),
+    token(['eni-1235b8ca123456789', '-']),
+    token(['172.31.16.139', '10.0.0.01', '2001:db8::1', '2001:DB8::1', '256.1.1.1']),
+    token(['172.31.16.21', '::ffff:1.2.3.4', '1.2.3']),
+    token(['20641', '0', '65535', '65536', '000022']),
+    token(['22', '0', '', '65536', '99999']),
+    token(['6', '1', '58', '17', '256', '0006']),
+    token(['20', '9007199254740991', '12345678901234567']),
+    token(['4249', '0']),
+    token(['1418530010', '1418530010123', '']),
+    token(['1418530070', '141853007000000']),
+    token(['ACCEPT', 'REJECT', 'ACCEPTED', 'accept']),
+    token(['OK', 'NODATA', 'SKIPDATA', 'OKAY']),
+  );
+  it('agrees with the general path', async () => {
+    let fast = 0;
+    await fc.assert(
+      fc.asyncProperty(fc.array(lineArb, { minLength: 1, maxLength: 10 }), fc.boolean(), async (lines, crlf) => {
+        const nl = crlf ? '\r\n' : '\n';
+        const text = lines.map((t) => t.join(' ')).join(nl) + nl;
+        const a = await parse(text);
+        const b = await parse(lines.map((t) => `${t.join(' ')} - - - - - - -`).join(nl) + nl);
+        expect(a.records).toEqual(b.records);
+        // string chunks have no bytes: the character version of the fast path, and lines across chunks
+        const c = await parseStrings(text, 1 + ((lines.length * 37) % 400));
+        expect(c).toEqual(a);
+        // messages quote the line or count its fields, which differ: compare the rest
+        const brief = (r: Collected) => r.diagnostics.map((d) => [d.line, d.field, d.severity, d.reason === 'unknown-custom-format' ? 'count' : d.reason]);
+        expect(brief(a)).toEqual(brief(b));
+        fast += a.records.length;
+      }),
+      { numRuns: 300 },
+    );
+    expect(fast).toBeGreaterThan(100);
+  });
+});

@@ -129,6 +129,8 @@ describeShared('azure-nsg conformance with the Elastic and Microsoft samples', (
     }
     const aws = readFileSync(sharedFixture('flowlogs', 'aws-vpc', 'elastic-beats', 'accept-reject-traffic.log'), 'utf8');
     expect(azureNsgFormat.detect(aws)).toBe(0);
+    // Elastic's expected output (ECS documents) quotes NSG names and categories but is not a flow log
+    expect(azureNsgFormat.detect(readFileSync(NSG('elastic-integrations', 'test-nsg.log-expected.json'), 'utf8'))).toBe(0);
   });
 });
 

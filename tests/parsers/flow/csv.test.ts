@@ -3,6 +3,7 @@ import { describe, expect, it } from 'vitest';
 import { FLOW_COLUMNS, FLOW_CSV_HEADER, flowRecordToCsv, newFlowRecord, type FlowRecord } from '../../../src/model/index.js';
 import { csvFormat, splitCsvRecord } from '../../../src/parsers/flow/csv.js';
 import { describeShared, listSharedFixtures } from '../../helpers/fixtures.js';
+import { parseTimestamp } from '../../../src/parsers/values.js';
 import { collect, collectFile, type Collected } from '../../helpers/parse.js';
 
 const HEADER =
@@ -260,6 +261,27 @@ describe('csv: values', () => {
     expect(r.records.map((x) => x.timestamp)).toEqual(cells.map(([, v]) => v));
   });
 
+  it('reads consecutive ISO timestamps that differ only in the seconds as parseTimestamp does', async () => {
+    const times = [
+      '2024-05-01T12:00:01Z', '2024-05-01T12:00:02Z', '2024-05-01T12:00:59Z', '2024-05-01T12:00:60Z', '2024-05-01T12:00:61Z',
+      '2024-05-01T12:00:58Z', '2024-05-01T12:01:00Z', '2024-05-01T12:01:0xZ', '2024-05-01T12:01:09Z', '2024-05-01 12:01:05.250+02:00',
+      '2024-05-01 12:01:07.250+02:00', '2024-05-01 12:01:07.250+03:00', '2024-05-01T12:01:09', '2024-05-01T12:01:19', '2024-05-01T12:01:1',
+      '2024-05-01T12:01:11', '2024-02-29T12:00:01Z', '2024-02-30T12:00:01Z', '2024-02-30T12:00:02Z', '1714564801', '1714564802',
+      '2024-05-01T12:00', '2024-05-01T12:01', '1999-12-31T23:59:58.999Z', '1999-12-31T23:59:59.999Z', '1969-12-31T23:59:58Z', '1969-12-31T23:59:09Z',
+    ];
+    for (const chunk of [7, 64 * 1024]) {
+      const r = await parse(`${HEADER}\n${times.map((t) => row({ timestamp: t })).join('\n')}\n`, {}, chunk);
+      const expected = times.map((t) => parseTimestamp(t));
+      expect(expected.filter((v) => v === null).length).toBe(5); // :61, :0x, :1 and 30 February twice
+      expect(r.records.map((x) => [x.source_line, x.timestamp])).toEqual(
+        expected.flatMap((v, i) => (v === null ? [] : [[i + 2, v]])),
+      );
+      expect(r.diagnostics.map((d) => [d.line, d.reason])).toEqual(
+        expected.flatMap((v, i) => (v === null ? [[i + 2, 'bad-timestamp']] : [])),
+      );
+    }
+  });
+
   it('reads end_time, and rejects a bad one', async () => {
     const r = await parse('timestamp,end_time,src_ip,dst_ip\n1714564801,1714564861,1.1.1.1,2.2.2.2\n1714564801,1714564861,1.1.1.1,2.2.2.2\n1714564801,,1.1.1.1,2.2.2.2\n1714564801,soon,1.1.1.1,2.2.2.2\n');
     expect(r.records.map((x) => x.end_time)).toEqual([T0 + 60_000, T0 + 60_000, null]);
@@ -348,9 +370,9 @@ describe('csv: values', () => {
     ['flow_direction', 'sideways', 'bad-direction'],
     ['flow_decision', 'maybe', 'bad-decision'],
     ['flow_state', 'Paused', 'bad-flow-state'],
-    ['packets', '1.5', 'bad-count'],
-    ['bytes', '-10', 'bad-count'],
-    ['bytes', '99999999999999999999', 'bad-count'],
+    ['packets', '1.5', 'bad-counter'],
+    ['bytes', '-10', 'bad-counter'],
+    ['bytes', '99999999999999999999', 'bad-counter'],
   ];
   for (const [field, value, reason] of bad) {
     it(`rejects ${field}=${JSON.stringify(value)} as ${reason}, keeping the rows around it`, async () => {
@@ -566,6 +588,46 @@ describe('csv: properties', () => {
       { numRuns: 300 },
     );
     expect(seen).toBeGreaterThan(50); // enough generated rows are valid for the fast path to be exercised
+  });
+});
+
+describe('csv: byte and character fast paths', () => {
+  /** Parses text given as string chunks (no bytes: the character fast path) of `size` characters. */
+  async function parseStrings(text: string, size: number): Promise<Collected> {
+    async function* source() {
+      for (let i = 0; i < text.length; i += size) yield text.slice(i, i + size);
+    }
+    const records: FlowRecord[] = [];
+    const diagnostics: Collected['diagnostics'] = [];
+    for await (const b of csvFormat.parse(source(), { object: 'test-input' })) {
+      records.push(...b.records);
+      diagnostics.push(...b.diagnostics);
+    }
+    return { records, diagnostics };
+  }
+
+  it('ASCII byte chunks (compared as bytes) and string chunks give the same results, long cached values included', async () => {
+    const long = `sub-${'x'.repeat(200)}`;
+    const cells = fc.tuple(
+      fc.constantFrom('2024-05-01T12:00:01Z', '2024-05-01T12:00:02Z', '2024-05-01T12:00:01.123456789Z', '2024-05-01T12:00:0Z', '1714564801'),
+      fc.constantFrom('sub-1', 'sub-2', long, `${long}y`, `${long.slice(0, -1)}z`, 'sub-10', 'sub-1 '),
+      fc.constantFrom('10.0.0.4', '10.0.0.04', '2001:db8::1', '10.0.0.256', '1.2.3.4.5'),
+      fc.constantFrom('443', '', '65536', '4x3', '0443'),
+      fc.constantFrom('TCP', 'TCPX', 'tcp', 'T', 'ICMP', 'UDP'),
+      fc.constantFrom('Inbound', 'Inboundx', 'I', 'Outbound', 'Inbounc'),
+      fc.constantFrom('US', 'U', 'USA', 'zz', ''),
+    );
+    const header = 'timestamp,subscription_id,src_ip,dst_port,protocol,flow_direction,geo_src,dst_ip';
+    await fc.assert(
+      fc.asyncProperty(fc.array(cells, { minLength: 1, maxLength: 30 }), fc.integer({ min: 1, max: 300 }), async (rows, size) => {
+        const text = `${header}\n${rows.map((r) => `${r.join(',')},1.1.1.1`).join('\n')}\n`;
+        const a = await parse(text, {}, size);
+        const b = await parseStrings(text, size);
+        expect(a.records).toEqual(b.records);
+        expect(a.diagnostics).toEqual(b.diagnostics);
+      }),
+      { numRuns: 200 },
+    );
   });
 });
 

@@ -241,6 +241,33 @@ describe('gcp-vpc: framings', () => {
     expect(bareRec.attributes).not.toHaveProperty('insertId');
   });
 
+  it('keeps entries with invalid UTF-8 and warns on their line, NDJSON or pretty-printed', async () => {
+    const enc = new TextEncoder();
+    const bad = entry({ src_instance: { project_id: 'proj-a', region: 'us-east1', vm_name: 'vm-\u0001', zone: 'us-east1-b' } });
+    // vm_name holds \u0001 as a placeholder for an invalid byte (0xff)
+    const withBadByte = (text: string) => {
+      const bytes = enc.encode(text);
+      const at = bytes.indexOf(1);
+      expect(at).toBeGreaterThan(0);
+      bytes[at] = 0xff;
+      return bytes;
+    };
+    const ndjson = withBadByte(`${line(a)}\n${line(bad).replace('\\u0001', '\u0001')}\n${line(b)}\n`);
+    const pretty = withBadByte(JSON.stringify([a, bad, b], null, 2).replace('\\u0001', '\u0001'));
+    const badLine = JSON.stringify([a, bad, b], null, 2).split('\n').findIndex((l) => l.includes('vm-')) + 1;
+    for (const [input, lineOfRecord, lineOfBad] of [[ndjson, 2, 2], [pretty, 0, badLine]] as const) {
+      for (const size of [1, 7, 65536]) {
+        const c = await collect(gcpVpcFormat, input, {}, size);
+        expect(c.records).toHaveLength(3);
+        expect((c.records[1].attributes as { src_instance: { vm_name: string } }).src_instance.vm_name).toBe('vm-\uFFFD');
+        if (lineOfRecord > 0) expect(c.records[1].source_line).toBe(lineOfRecord);
+        expect(c.diagnostics.map((d) => [d.reason, d.line, d.severity, d.message])).toEqual([
+          ['invalid-utf8', lineOfBad, 'warning', `line ${lineOfBad} contains invalid UTF-8 (replaced by U+FFFD)`],
+        ]);
+      }
+    }
+  });
+
   it('reports malformed lines between good ones and a truncated final line', async () => {
     const text = `${line(a)}\n{"insertId": tru}\n${line(b)}\n{"insertId":"x",\n`;
     const c1 = await collect(gcpVpcFormat, `${line(a)}\n{"insertId": tru}\n${line(b)}\n{"insertId":"x","jsonPayload":{"conn`);
@@ -263,10 +290,17 @@ describe('gcp-vpc: framings', () => {
     expect(c.diagnostics).toEqual([]);
     expect(c.records.map((r) => r.source_line)).toEqual([1, 2, 3]);
     expect((c.records[1].attributes as Record<string, string>).note).toHaveLength((1 << 20) + 10);
-    // readJsonItems limits what it must buffer across chunks: with small chunks an entry is over the limit
+    // readJsonItems limits what it must buffer across chunks: with small chunks an entry is over the limit; each
+    // over-size entry is skipped on its own and the scan goes on
     const small = await collect(gcpVpcFormat, `${line(a)}\n${line(b)}\n`, { maxJsonItemLength: 200 }, 50);
     expect(small.records).toEqual([]);
-    expect(reasons(small)).toEqual(['record-too-large']);
+    expect(reasons(small)).toEqual(['record-too-large', 'record-too-large']);
+    expect(small.diagnostics.map((d) => [d.line, d.fatal])).toEqual([[1, undefined], [2, undefined]]);
+    // the limit holds for entries that arrive whole in one chunk too, and a smaller entry after them is kept
+    const limit = line(b).length + 1;
+    const mixed = await collect(gcpVpcFormat, `${line(big)}\n${line(b)}\n`, { maxJsonItemLength: limit }, 1 << 22);
+    expect(mixed.records.map((r) => r.source_line)).toEqual([2]);
+    expect(reasons(mixed)).toEqual(['record-too-large']);
   });
 
   it('yields batches of about batchSize records in input order', async () => {
@@ -612,6 +646,68 @@ describe('gcp-vpc: properties', () => {
         });
       }),
       { numRuns: 300 },
+    );
+  });
+
+  it('gives the same records on the NDJSON line path as through readJsonItems, for generated entries', async () => {
+    // JSON text with `sp` blanks around every `:` and `,` (never inside strings)
+    const ser = (v: unknown, sp: string): string => {
+      if (Array.isArray(v)) return `[${v.map((x) => ser(x, sp)).join(`${sp},${sp}`)}]`;
+      if (typeof v === 'object' && v !== null) {
+        return `{${sp}${Object.entries(v).map(([k, x]) => `${JSON.stringify(k)}${sp}:${sp}${ser(x, sp)}`).join(`${sp},${sp}`)}${sp}}`;
+      }
+      return JSON.stringify(v);
+    };
+    const text = fc.string({ unit: fc.constantFrom('a', 'é', '\u4e2d', '\ud83d\ude00', '"', '\\', '\n', '\t', '\u2028', '/', ' ', '}', '{', ']'), maxLength: 8 });
+    const shuffle = <T,>(xs: T[], seed: number): T[] => xs.map((x, i) => [x, (i * 7919 + seed) % 101] as const).sort((p, q) => p[1] - q[1]).map((p) => p[0]);
+    const reorder = (o: Record<string, unknown>, seed: number) => Object.fromEntries(shuffle(Object.entries(o), seed));
+    const entryArb = fc
+      .record({
+        seed: fc.nat(1000),
+        reporter: fc.constantFrom('SRC', 'DEST', 'SRC_GATEWAY', undefined),
+        counters: fc.constantFrom('text', 'number', 'missing'),
+        dropPorts: fc.boolean(),
+        dropEnd: fc.boolean(),
+        extraKey: text,
+        extraValue: fc.oneof(text, fc.integer(), fc.double({ noNaN: true, noDefaultInfinity: true }), fc.constant(null)),
+        vm: text,
+        insertId: text,
+      })
+      .map((g) => {
+        const conn: Record<string, unknown> = { src_ip: '10.0.0.1', dest_ip: '2001:DB8::0:1', protocol: 17, src_port: 53, dest_port: 40000 };
+        if (g.dropPorts) delete conn.src_port;
+        const e = entry(
+          {
+            reporter: g.reporter,
+            connection: reorder(conn, g.seed),
+            bytes_sent: g.counters === 'text' ? '1776' : g.counters === 'number' ? 1776 : undefined,
+            packets_sent: g.counters === 'text' ? '7' : g.counters === 'number' ? 7 : undefined,
+            end_time: g.dropEnd ? undefined : '2019-06-14T03:45:37.301953198Z',
+            src_instance: reorder({ project_id: 'proj-a', region: 'us-east1', vm_name: g.vm, zone: 'us-east1-b' }, g.seed),
+            [`x_${g.extraKey}`]: g.extraValue,
+          },
+          { insertId: g.insertId },
+        );
+        e.jsonPayload = reorder(e.jsonPayload as Record<string, unknown>, g.seed + 1);
+        return reorder(e, g.seed + 2);
+      });
+    await fc.assert(
+      fc.asyncProperty(fc.array(entryArb, { minLength: 1, maxLength: 4 }), fc.constantFrom('', ' ', '  '), fc.constantFrom(1, 7, 65536), async (entries, sp, size) => {
+        const ndjson = await collect(gcpVpcFormat, entries.map((e) => ser(e, sp)).join('\r\n') + '\n', {}, size);
+        const array = await collect(gcpVpcFormat, JSON.stringify(entries, null, 2), {}, size);
+        const wrapped = await collect(gcpVpcFormat, `{"entries":${ser(entries, sp)}}`, {}, size);
+        const strip = (c: Collected) => ({
+          records: c.records.map((r) => ({ ...r, source_line: 0 })),
+          diagnostics: c.diagnostics.map((d) => [d.reason, d.field, d.severity]),
+        });
+        expect(ndjson.records).toHaveLength(entries.length);
+        expect(ndjson.records.map((r) => r.source_line)).toEqual(entries.map((_, i) => i + 1));
+        expect(strip(array)).toEqual(strip(ndjson));
+        expect(strip(wrapped)).toEqual(strip(ndjson));
+        // the same attributes, key order included
+        expect(array.records.map((r) => JSON.stringify(r.attributes))).toEqual(ndjson.records.map((r) => JSON.stringify(r.attributes)));
+      }),
+      { numRuns: 120 },
     );
   });
 });
