@@ -18,6 +18,8 @@ const ALLOWED: Record<string, string[]> = {
   store: ['model'],
   ingest: ['model', 'sources', 'containers', 'parsers', 'store'],
   analytics: ['model', 'store'],
+  // synthetic data: pure traffic model in generate/, writes through sources' ObjectSource.write
+  generate: ['model', 'sources'],
   api: ['library'],
   cli: ['library'],
   web: ['library'],
