@@ -13,5 +13,42 @@ export { gcpVpcFormat } from './parsers/flow/gcp-vpc.js';
 export { normalizeIp } from './parsers/ip.js';
 export { unwrap, detectContainer, DEFAULT_LIMITS, type ContainerEntry, type ContainerKind, type ContainerLimits } from './containers/index.js';
 export { decodeFlows, type DecodeEvent, type DecodeOptions } from './ingest/decode.js';
-export { parseLocalInputs, type ParseInputsHandlers, type ParseInputsOptions, type ParseInputsResult } from './ingest/parse-inputs.js';
+export {
+  parseInputs,
+  parseLocalInputs,
+  DEFAULT_CONCURRENCY,
+  DEFAULT_TIME_SLACK_MS,
+  type ParseInputsDeps,
+  type ParseInputsHandlers,
+  type ParseInputsOptions,
+  type ParseInputsResult,
+} from './ingest/parse-inputs.js';
 export { emptySummary, formatSummary, countDiagnostic, type RunSummary, type ObjectFailure } from './ingest/summary.js';
+export * from './generate/index.js';
+export { loadIpCountryDb, type IpCountryDb } from './sources/ip-country.js';
+export { SourceError, type ObjectInfo, type ObjectSource, type ListOptions, type ReadOptions, type SourceKind } from './sources/types.js';
+export {
+  parseLocation,
+  azureLocationFromFlags,
+  isUri,
+  normalizePrefix,
+  prefixPath,
+  withPrefix,
+  type LocationKind,
+  type SourceLocation,
+  type SourceOptions,
+} from './sources/uri.js';
+export { LocalSource, createLocalSource, localEtag, STDIN } from './sources/local.js';
+export {
+  withRetry,
+  resilientRead,
+  backoffDelay,
+  parseRetryAfter,
+  isTransientError,
+  DEFAULT_RETRY_POLICY,
+  type RetryPolicy,
+  type RetryHooks,
+  type RetryAttemptInfo,
+} from './sources/retry.js';
+export { keyTimeRange, inWindow, parseTimeBound, type TimeRange, type TimeWindow } from './sources/time-window.js';
+export { openSource, openLocalFile, CLOUD_LOADERS, type SourceFactory } from './sources/open.js';

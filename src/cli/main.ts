@@ -4,12 +4,14 @@ import { readFileSync, realpathSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { EXIT, UsageError, type CliIO } from './io.js';
 import { runParse } from './parse.js';
+import { runGenerate } from './generate.js';
 
 const COMMANDS: Record<string, { summary: string; run: (argv: string[], io: CliIO) => Promise<number> }> = {
   parse: { summary: 'parse flow-log files to normalized records (NDJSON or CSV)', run: runParse },
+  generate: { summary: 'write synthetic flow logs with labelled anomalies', run: runGenerate },
 };
 
-const PLANNED = ['dashboard', 'ingest', 'analyze', 'generate', 'verify'];
+const PLANNED = ['dashboard', 'ingest', 'analyze', 'verify'];
 
 export function mainHelp(): string {
   const lines = ['Usage: networkflow <command> [options]', '', 'Commands:'];

@@ -7,16 +7,26 @@ import {
   flowRecordToNdjson,
   formatSummary,
   isFlowFormatId,
-  parseLocalInputs,
+  azureLocationFromFlags,
+  parseInputs,
+  parseLocation,
+  parseTimeBound,
   type Diagnostic,
   type FlowFormatId,
   type ParseInputsOptions,
 } from '../index.js';
 import { EXIT, UsageError, writeOut, type CliIO } from './io.js';
 
-export const PARSE_HELP = `Usage: networkflow parse <file|dir|->... [options]
+export const PARSE_HELP = `Usage: networkflow parse <input>... [options]
 
 Reads flow logs (plain, gzip or zip; format detected by content) and writes normalized records.
+
+Inputs (any mix):
+  <file> | <folder> | -      local files, folders (read recursively, in name order), standard input
+  file:///path               the same, as a URI
+  azure://<account>/<container>[/prefix]   Azure Blob Storage
+  s3://<bucket>[/prefix]     Amazon S3 (or an S3-compatible store, with --endpoint)
+  gs://<bucket>[/prefix]     Google Cloud Storage
 
 Options:
   --format <id>              auto (default) | ${FLOW_FORMAT_IDS.join(' | ')}
@@ -26,10 +36,26 @@ Options:
   --max-diagnostics <n>      how many bad-row messages to print to stderr (default 20)
   --max-inflated-size <n>    archive-bomb limit: bytes an archive may inflate to (default 64 GiB)
   --max-inflate-ratio <n>    archive-bomb limit: inflated/compressed ratio (default 500)
+  --storage-account <name>   with --container: an Azure Blob container as an input (same as azure://<name>/<container>)
+  --container <name>         the container for --storage-account
+  --endpoint <url>           object-store endpoint: an emulator (Azurite, MinIO, fake GCS) or a sovereign cloud
+  --since <time>             only objects whose path time (Azure y=/m=/d=/h=, AWS yyyy/mm/dd, hour-named
+                             files) ends after this; objects without a time in their path are always read.
+                             ISO 8601 (UTC unless zoned: 2024-05-01, 2024-05-01T10:00) or a duration
+                             before now: 90m, 24h, 7d, 2w
+  --until <time>             only objects whose path time starts before this (same forms)
+  --concurrency <n>          objects read at the same time (default 4); the output order stays the same
   -h, --help                 this help
 
+Credentials come from each cloud's own chain, never from flags: Azure AZURE_STORAGE_CONNECTION_STRING,
+AZURE_STORAGE_SAS_TOKEN or a signed-in identity; AWS the default provider chain (AWS_PROFILE,
+AWS_ACCESS_KEY_ID …) and AWS_ENDPOINT_URL_S3; GCP application default credentials and STORAGE_EMULATOR_HOST.
+Transient failures (5xx, 429/503 with Retry-After, resets, timeouts, cut-off bodies) are retried with
+backoff; a read cut off mid-way resumes where it stopped.
+
 Exit codes: 0 ok (bad rows are counted, not fatal), 1 --strict stopped at a bad row,
-2 an input failed (unreadable, empty, unknown format, truncated or corrupt archive), 64 usage error.
+2 an input failed (unreadable, missing, forbidden, empty, unknown format, truncated or corrupt archive,
+or still failing after its retries; the others are still read), 64 usage error.
 `;
 
 export interface ParseCommand {
@@ -56,6 +82,12 @@ export function parseParseArgs(argv: string[]): ParseCommand | 'help' {
         'max-diagnostics': { type: 'string', default: '20' },
         'max-inflated-size': { type: 'string' },
         'max-inflate-ratio': { type: 'string' },
+        'storage-account': { type: 'string' },
+        container: { type: 'string' },
+        endpoint: { type: 'string' },
+        since: { type: 'string' },
+        until: { type: 'string' },
+        concurrency: { type: 'string' },
         help: { type: 'boolean', short: 'h', default: false },
       },
     }));
@@ -63,7 +95,13 @@ export function parseParseArgs(argv: string[]): ParseCommand | 'help' {
     throw new UsageError((err as Error).message);
   }
   if (values.help) return 'help';
-  if (positionals.length === 0) throw new UsageError('give at least one input: a file, a folder, or - for standard input');
+  const inputs = [...positionals];
+  const account = values['storage-account'] as string | undefined;
+  const container = values.container as string | undefined;
+  if ((account === undefined) !== (container === undefined)) throw new UsageError('--storage-account and --container go together: give both');
+  if (account !== undefined && container !== undefined) inputs.push(usable(() => azureLocationFromFlags(account, container).uri));
+  if (inputs.length === 0) throw new UsageError('give at least one input: a file, a folder, - for standard input, or a URI (azure://, s3://, gs://)');
+  for (const input of inputs) usable(() => parseLocation(input));
   const format = values.format as string;
   if (format !== 'auto' && !isFlowFormatId(format)) {
     throw new UsageError(`--format must be auto or one of ${FLOW_FORMAT_IDS.join(', ')} (got ${format})`);
@@ -81,12 +119,44 @@ export function parseParseArgs(argv: string[]): ParseCommand | 'help' {
   if (values['max-inflated-size'] !== undefined) limits.maxInflatedBytes = positiveNumber('--max-inflated-size', values['max-inflated-size'] as string);
   if (values['max-inflate-ratio'] !== undefined) limits.maxInflateRatio = positiveNumber('--max-inflate-ratio', values['max-inflate-ratio'] as string);
   if (Object.keys(limits).length > 0) options.limits = limits;
+  const now = Date.now();
+  if (values.since !== undefined) options.since = timeBound('--since', values.since as string, now);
+  if (values.until !== undefined) options.until = timeBound('--until', values.until as string, now);
+  if (options.since != null && options.until != null && options.since >= options.until) {
+    throw new UsageError(`--since must be before --until (got ${values.since} and ${values.until})`);
+  }
+  if (values.concurrency !== undefined) {
+    const n = positiveNumber('--concurrency', values.concurrency as string);
+    if (!Number.isInteger(n)) throw new UsageError(`--concurrency needs a whole number (got ${values.concurrency})`);
+    options.concurrency = n;
+  }
+  const endpoint = values.endpoint as string | undefined;
+  if (endpoint !== undefined) {
+    if (!/^https?:\/\/[^/]/i.test(endpoint) || !URL.canParse(endpoint)) throw new UsageError(`--endpoint needs an http(s) URL such as http://127.0.0.1:10000 (got ${endpoint})`);
+    options.source = { endpoint };
+  }
   return {
-    inputs: positionals,
+    inputs,
     output,
     maxDiagnostics: positiveNumber('--max-diagnostics', values['max-diagnostics'] as string, true),
     options,
   };
+}
+
+/** Runs a library parse and turns its bad-option error into a usage error (with its hint). */
+function usable<T>(parse: () => T): T {
+  try {
+    return parse();
+  } catch (err) {
+    const e = err as Error & { hint?: string };
+    throw new UsageError(e.hint ? `${e.message} (${e.hint})` : e.message);
+  }
+}
+
+function timeBound(flag: string, text: string, now: number): number {
+  const t = parseTimeBound(text, now);
+  if (t === null) throw new UsageError(`${flag} needs an ISO 8601 time (2024-05-01T10:00Z) or a duration before now (90m, 24h, 7d) (got ${text})`);
+  return t;
 }
 
 function positiveNumber(flag: string, text: string, allowZero = false): number {
@@ -111,7 +181,7 @@ export async function runParse(argv: string[], io: CliIO): Promise<number> {
       io.stderr.write(`${d.severity}: ${d.object}${d.line !== null ? `:${d.line}` : ''}${d.field ? ` [${d.field}]` : ''}: ${d.message} (${d.reason})\n`);
     }
   };
-  const result = await parseLocalInputs(cmd.inputs, cmd.options, {
+  const result = await parseInputs(cmd.inputs, cmd.options, {
     onRecords: async (records) => {
       let text = '';
       for (const r of records) text += toText(r);
@@ -123,6 +193,9 @@ export async function runParse(argv: string[], io: CliIO): Promise<number> {
     io.stderr.write(`… ${result.badRecords + result.warnings - shown} more diagnostics not shown (see --max-diagnostics)\n`);
   }
   io.stderr.write(formatSummary(result));
+  if (result.skippedByTime > 0) {
+    io.stderr.write(`  ${result.skippedByTime} object(s) outside --since/--until left unread (by the time in their path)\n`);
+  }
   if (result.strictViolation) {
     const d = result.strictViolation;
     io.stderr.write(`networkflow: --strict: stopped at the first bad row: ${d.object}${d.line !== null ? `:${d.line}` : ''}: ${d.message}\n`);

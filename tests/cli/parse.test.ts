@@ -1,13 +1,16 @@
-import { mkdtempSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { spawnSync } from 'node:child_process';
 import { gzipSync } from 'node:zlib';
 import { strToU8, zipSync } from 'fflate';
-import { describe, expect, it } from 'vitest';
+import { BlobServiceClient } from '@azure/storage-blob';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { parseParseArgs } from '../../src/cli/parse.js';
 import { UsageError } from '../../src/cli/io.js';
 import { runCli } from '../helpers/cli.js';
+import { startAzurite, type Azurite } from '../helpers/azurite.js';
+import { startFaultProxy, type FaultProxy } from '../helpers/fault-proxy.js';
 import { describeShared, sharedFixture } from '../helpers/fixtures.js';
 
 const CSV = [
@@ -52,6 +55,42 @@ describe('parseParseArgs', () => {
   });
 });
 
+describe('parseParseArgs: object stores, time window, concurrency', () => {
+  it('accepts URIs and the --storage-account/--container pair as inputs', () => {
+    const cmd = parseParseArgs(['s3://bucket/AWSLogs', 'gs://bkt', 'azure://acct/cont/y=2024', 'file:///tmp/x', '--storage-account', 'acct', '--container', 'insights-logs-flowlogflowevent']);
+    expect(cmd).toMatchObject({ inputs: ['s3://bucket/AWSLogs', 'gs://bkt', 'azure://acct/cont/y=2024', 'file:///tmp/x', 'azure://acct/insights-logs-flowlogflowevent'] });
+    expect(parseParseArgs(['--storage-account', 'acct', '--container', 'cont'])).toMatchObject({ inputs: ['azure://acct/cont'] });
+  });
+
+  it('reads --endpoint, --since/--until (ISO or relative) and --concurrency', () => {
+    const before = Date.now();
+    const cmd = parseParseArgs(['s3://bkt', '--endpoint', 'http://127.0.0.1:9000', '--since', '24h', '--until', 'now', '--concurrency', '8']);
+    if (cmd === 'help') throw new Error('unexpected help');
+    expect(cmd.options.source).toEqual({ endpoint: 'http://127.0.0.1:9000' });
+    expect(cmd.options.concurrency).toBe(8);
+    expect(cmd.options.since!).toBeGreaterThanOrEqual(before - 24 * 3_600_000);
+    expect(cmd.options.since!).toBeLessThanOrEqual(Date.now() - 24 * 3_600_000);
+    expect(cmd.options.until! - cmd.options.since!).toBe(24 * 3_600_000);
+    expect(parseParseArgs(['x', '--since', '2024-05-01T10:00', '--until', '2024-05-02'])).toMatchObject({
+      options: { since: Date.parse('2024-05-01T10:00:00Z'), until: Date.parse('2024-05-02T00:00:00Z') },
+    });
+  });
+
+  it('rejects bad object-store usage with a message that says what is wrong', () => {
+    expect(() => parseParseArgs(['--storage-account', 'acct'])).toThrow(/--storage-account and --container go together/);
+    expect(() => parseParseArgs(['--container', 'cont'])).toThrow(/go together/);
+    expect(() => parseParseArgs(['--storage-account', 'Bad_Name', '--container', 'cont'])).toThrow(/not a valid Azure storage account name.*\(write azure:/);
+    expect(() => parseParseArgs(['s3://Bad_Bucket'])).toThrow(UsageError);
+    expect(() => parseParseArgs(['ftp://x/y'])).toThrow(/unsupported scheme/);
+    expect(() => parseParseArgs(['x', '--since', 'yesterday'])).toThrow(/--since needs an ISO 8601 time/);
+    expect(() => parseParseArgs(['x', '--until', '2024-13-01'])).toThrow(/--until needs/);
+    expect(() => parseParseArgs(['x', '--since', '2024-05-02', '--until', '2024-05-01'])).toThrow(/--since must be before --until/);
+    expect(() => parseParseArgs(['x', '--concurrency', '0'])).toThrow(/--concurrency needs a positive number/);
+    expect(() => parseParseArgs(['x', '--concurrency', '2.5'])).toThrow(/whole number/);
+    expect(() => parseParseArgs(['x', '--endpoint', '127.0.0.1:9000'])).toThrow(/--endpoint needs an http\(s\) URL/);
+  });
+});
+
 describe('networkflow (main)', () => {
   it('prints help, version, and refuses unknown commands with exit 64', async () => {
     expect((await runCli(['--help'])).stdout).toContain('parse');
@@ -93,6 +132,36 @@ describe('networkflow parse', () => {
     expect(run.stderr).toMatch(/FAILED .*d-empty\.log: .*empty input/);
     expect(run.stderr).toMatch(/FAILED .*e-truncated\.gz: .*truncated gzip/);
     expect(run.stderr).toMatch(/3 failed input/);
+  });
+
+  it('prunes a folder by --since/--until and says how many objects it left unread', async () => {
+    const dir = tempDir();
+    for (const h of ['08', '10', '12']) {
+      const sub = path.join(dir, `y=2024/m=05/d=01/h=${h}/m=00`);
+      mkdirSync(sub, { recursive: true });
+      writeFileSync(path.join(sub, 'vpc.log'), AWS);
+    }
+    const run = await runCli(['parse', dir, '--since', '2024-05-01T10:00Z', '--until', '2024-05-01T11:00Z', '--concurrency', '2']);
+    expect(run.code).toBe(0);
+    expect(ndjson(run.stdout).map((r) => r.source_object)).toEqual([path.join(dir, 'y=2024/m=05/d=01/h=10/m=00/vpc.log')]);
+    expect(run.stderr).toContain('2 object(s) outside --since/--until left unread');
+  });
+
+  it('documents inputs, flags and credentials in --help', async () => {
+    const help = (await runCli(['parse', '--help'])).stderr;
+    for (const text of ['azure://<account>/<container>', 's3://<bucket>', 'gs://<bucket>', '--storage-account', '--endpoint', '--since', '--until', '--concurrency', 'AZURE_STORAGE_CONNECTION_STRING', 'AWS_ENDPOINT_URL_S3', 'STORAGE_EMULATOR_HOST']) {
+      expect(help).toContain(text);
+    }
+  });
+
+  it('reports an object store it cannot reach as a failed input, and still reads the other inputs', async () => {
+    const dir = tempDir();
+    writeFileSync(path.join(dir, 'vpc.log'), AWS);
+    // a closed port on the loopback: connection refused, retried, then reported
+    const run = await runCli(['parse', 's3://bucket/x', path.join(dir, 'vpc.log'), '--endpoint', 'http://127.0.0.1:9', '--concurrency', '1']);
+    expect(run.code).toBe(2);
+    expect(ndjson(run.stdout)).toHaveLength(1);
+    expect(run.stderr).toMatch(/FAILED s3:\/\/bucket\/x/);
   });
 
   it('reports a missing path as a failed input', async () => {
@@ -163,4 +232,74 @@ describeShared('networkflow parse on the shared samples', () => {
     expect(byFormat('gcp-vpc')).toBe(7);
     expect(run.stderr).toMatch(/4 input\(s\).*41 record\(s\), 0 bad row/);
   });
+});
+
+describe('networkflow parse --storage-account/--container against Azurite, behind the fault proxy', () => {
+  let azurite: Azurite;
+  let proxy: FaultProxy;
+  const saved = process.env.AZURE_STORAGE_CONNECTION_STRING;
+  const hour = (h: string) => `y=2024/m=05/d=01/h=${h}/m=00/macAddress=000D3A/PT1H.log`;
+
+  beforeAll(async () => {
+    azurite = await startAzurite();
+    const container = BlobServiceClient.fromConnectionString(azurite.connectionString).getContainerClient('flowlogs');
+    await container.create();
+    for (const [i, h] of ['09', '10', '11', '12'].entries()) {
+      const body = AWS.replace('10.1.2.3', `10.1.2.${10 + i}`).repeat(1) + AWS.split('\n')[1].replace('10.1.2.3', `10.9.9.${i}`) + '\n';
+      await container.getBlockBlobClient(hour(h)).upload(body, Buffer.byteLength(body));
+    }
+    proxy = await startFaultProxy({ target: azurite.host });
+    process.env.AZURE_STORAGE_CONNECTION_STRING = azurite.connectionString;
+  }, 60_000);
+
+  afterAll(async () => {
+    if (saved === undefined) delete process.env.AZURE_STORAGE_CONNECTION_STRING;
+    else process.env.AZURE_STORAGE_CONNECTION_STRING = saved;
+    await proxy?.close();
+    await azurite?.stop();
+  });
+
+  it('lists and reads through the flags, prunes by time, retries faults, and reports a missing blob with exit 2', async () => {
+    const seen = new Map<string, number>();
+    proxy.setPolicy((req) => {
+      const url = decodeURIComponent(req.url.split('?')[0]);
+      if (req.method !== 'GET' || !url.endsWith('PT1H.log')) return { kind: 'pass' };
+      const n = (seen.get(url) ?? 0) + 1;
+      seen.set(url, n);
+      if (n > 1) return { kind: 'pass' };
+      if (url.includes('h=10')) return { kind: 'status', status: 503, retryAfterSeconds: 1 };
+      if (url.includes('h=11')) return { kind: 'reset-mid-body', afterBytes: 40 };
+      return { kind: 'truncate', afterBytes: 60 };
+    });
+    const t0 = Date.now();
+    const run = await runCli([
+      'parse',
+      '--storage-account',
+      'devstoreaccount1',
+      '--container',
+      'flowlogs',
+      'azure://devstoreaccount1/flowlogs/no-such-blob.log',
+      '--endpoint',
+      `${proxy.url}/devstoreaccount1`,
+      '--since',
+      '2024-05-01T10:30Z',
+      '--until',
+      '2024-05-01T11:30Z',
+    ]);
+    expect(run.code).toBe(2);
+    const records = ndjson(run.stdout);
+    // h=09 and h=12 are pruned (15 min of slack does not reach them); h=10 and h=11 are read whole, once each
+    expect(records.map((r) => [r.source_object, r.src_ip])).toEqual([
+      ['azure://devstoreaccount1/flowlogs/' + hour('10'), '10.1.2.11'],
+      ['azure://devstoreaccount1/flowlogs/' + hour('10'), '10.9.9.1'],
+      ['azure://devstoreaccount1/flowlogs/' + hour('11'), '10.1.2.12'],
+      ['azure://devstoreaccount1/flowlogs/' + hour('11'), '10.9.9.2'],
+    ]);
+    expect(run.stderr).toContain('2 object(s) outside --since/--until left unread');
+    expect(run.stderr).toMatch(/FAILED azure:\/\/devstoreaccount1\/flowlogs\/no-such-blob\.log/);
+    expect(run.stderr).toMatch(/1 failed input/);
+    expect(proxy.injected.status).toBe(1);
+    expect(proxy.injected['reset-mid-body']).toBe(1);
+    expect(Date.now() - t0).toBeGreaterThanOrEqual(1_000); // the Retry-After of 1 s was waited out
+  }, 60_000);
 });
