@@ -10,6 +10,9 @@ import {
   isAnomalyType,
   isGenerateFormatId,
   localObjectWriter,
+  objectWriterFromSource,
+  openSource,
+  parseLocation,
   type AnomalyOptions,
   type AnomalyType,
   type GenerateOptions,
@@ -17,13 +20,15 @@ import {
 } from '../index.js';
 import { EXIT, UsageError, writeOut, type CliIO } from './io.js';
 
-export const GENERATE_HELP = `Usage: networkflow generate --out <dir> [options]
+export const GENERATE_HELP = `Usage: networkflow generate --out <dir|uri> [options]
 
 Writes realistic synthetic flow logs in a cloud's real object layout, with injected anomalies
 listed in <out>/truth.json.
 
 Options:
-  --out <dir>                 output folder (or file:// URI)
+  --out <dir|uri>             output folder, file:// URI, or object store: azure://<account>/<container>[/prefix],
+                              s3://<bucket>[/prefix], gs://<bucket>[/prefix] (credentials from each cloud's chain)
+  --endpoint <url>            object-store endpoint for --out (an emulator or a sovereign cloud)
   --format <id>               ${GENERATE_FORMAT_IDS.join(' | ')} (default ${GENERATE_DEFAULTS.format})
   --hours <n>                 length of the window in hours (default ${GENERATE_DEFAULTS.hours})
   --start <ISO>               window start, floored to the hour (default: <hours> before the current hour)
@@ -38,6 +43,7 @@ Options:
 
 export interface GenerateCommand {
   out: string;
+  endpoint?: string;
   options: GenerateOptions;
 }
 
@@ -56,6 +62,7 @@ export function parseGenerateArgs(argv: string[]): GenerateCommand | 'help' {
       strict: true,
       options: {
         out: { type: 'string' },
+        endpoint: { type: 'string' },
         format: { type: 'string', default: GENERATE_DEFAULTS.format },
         hours: { type: 'string', default: String(GENERATE_DEFAULTS.hours) },
         start: { type: 'string' },
@@ -93,6 +100,7 @@ export function parseGenerateArgs(argv: string[]): GenerateCommand | 'help' {
   if (country !== undefined && !/^[A-Za-z]{2}$/.test(country)) throw new UsageError(`--exfil-country must be a two-letter country code, not '${country}'`);
   return {
     out: values.out,
+    ...(values.endpoint !== undefined ? { endpoint: values.endpoint } : {}),
     options: {
       format,
       hours: positiveInt('hours', values.hours, 1),
@@ -106,12 +114,18 @@ export function parseGenerateArgs(argv: string[]): GenerateCommand | 'help' {
   };
 }
 
-/** A local folder (plain path or file:// URI); cloud URIs wait for the writable cloud sources. */
-export function outputWriter(out: string): ObjectWriter {
-  if (out.startsWith('file://')) return localObjectWriter(fileURLToPath(out));
-  const scheme = /^([a-z][a-z0-9+.-]*):\/\//i.exec(out);
-  if (scheme) throw new UsageError(`--out ${scheme[1]}:// is not supported by generate yet; write to a local folder and upload it`);
-  return localObjectWriter(out);
+export interface OutputTarget {
+  writer: ObjectWriter;
+  close(): Promise<void>;
+}
+
+/** A local folder (plain path or file:// URI, created as needed) or an object-store URI, opened for writing. */
+export async function outputWriter(out: string, endpoint?: string): Promise<OutputTarget> {
+  const location = parseLocation(out);
+  if (location.kind === 'stdin') throw new UsageError('--out needs a folder or an object-store URI, not -');
+  if (location.kind === 'local') return { writer: localObjectWriter(location.path ?? fileURLToPath(location.uri)), close: async () => {} };
+  const source = await openSource(location, endpoint !== undefined ? { endpoint } : {});
+  return { writer: objectWriterFromSource(source), close: () => source.close() };
 }
 
 export async function runGenerate(argv: string[], io: CliIO): Promise<number> {
@@ -120,7 +134,21 @@ export async function runGenerate(argv: string[], io: CliIO): Promise<number> {
     await writeOut(io.stdout, GENERATE_HELP);
     return EXIT.ok;
   }
-  const writer = outputWriter(cmd.out);
+  let target: OutputTarget;
+  try {
+    target = await outputWriter(cmd.out, cmd.endpoint);
+  } catch (err) {
+    if (err instanceof NetworkflowError) {
+      await writeOut(io.stderr, `networkflow generate: ${err.message}${err.hint ? `\n  hint: ${err.hint}` : ''}\n`);
+      return EXIT.usage;
+    }
+    if (err instanceof Error && err.name === 'SourceError') {
+      await writeOut(io.stderr, `networkflow generate: cannot open the output: ${err.message}\n`);
+      return EXIT.inputFailed;
+    }
+    throw err;
+  }
+  const writer = target.writer;
   try {
     const s = await generateFlowLogs(writer, cmd.options);
     const rate = s.seconds > 0 ? Math.round(s.flows / s.seconds) : s.flows;
@@ -140,5 +168,7 @@ export async function runGenerate(argv: string[], io: CliIO): Promise<number> {
       return EXIT.inputFailed;
     }
     throw err;
+  } finally {
+    await target.close();
   }
 }

@@ -61,10 +61,11 @@ describe('parseGenerateArgs', () => {
     expect(() => parseGenerateArgs(argv as string[])).toThrow(message);
   });
 
-  it('--out: a folder or a file:// URI; cloud URIs are refused with a hint', () => {
-    expect(outputWriter('/tmp/x').uri).toBe('file:///tmp/x');
-    expect(outputWriter(pathToFileURL('/tmp/y z').href).uri).toBe(pathToFileURL('/tmp/y z').href);
-    expect(() => outputWriter('s3://bucket/prefix')).toThrow(/s3:\/\/ is not supported by generate yet/);
+  it('--out: a folder or a file:// URI; standard output is refused', async () => {
+    expect((await outputWriter('/tmp/x')).writer.uri).toBe('file:///tmp/x');
+    expect((await outputWriter(pathToFileURL('/tmp/y z').href)).writer.uri).toBe(pathToFileURL('/tmp/y z').href);
+    await expect(outputWriter('-')).rejects.toThrow(UsageError);
+    expect(parseGenerateArgs(['--out', 's3://b/p', '--endpoint', 'http://127.0.0.1:9'])).toMatchObject({ out: 's3://b/p', endpoint: 'http://127.0.0.1:9' });
   });
 });
 
@@ -138,7 +139,7 @@ describe('objectWriterFromSource', () => {
   it('a local folder that cannot be written: the error names the object, the command exits 2', async () => {
     const out = dir('readonly');
     await runCli(['generate', '--out', out, '--hours', '1', '--flows-per-hour', '0', '--start', '2026-11-02T00:00:00Z']);
-    const w = outputWriter(path.join(out, 'truth.json')); // a file where a folder is expected
+    const { writer: w } = await outputWriter(path.join(out, 'truth.json')); // a file where a folder is expected
     await expect(w.write('x/y.json', (async function* () { yield Buffer.from('{}'); })(), 'application/json')).rejects.toThrow(/truth\.json\/x\/y\.json/);
     const r = await runCli(['generate', '--out', path.join(out, 'truth.json'), '--hours', '1', '--flows-per-hour', '0', '--start', '2026-11-02T00:00:00Z']);
     expect(r.code).toBe(2);
