@@ -1,38 +1,20 @@
 /** `networkflow generate --out s3://…` writes through the S3 source, and what it wrote parses back. */
-import { mkdtempSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { applyFakeAwsEnv } from '../helpers/aws-env.js';
 import { runCli } from '../helpers/cli.js';
 import { startS3TestServer, type S3TestServer } from '../helpers/s3-server.js';
 
-const scratch = mkdtempSync(path.join(tmpdir(), 'nf-gen-s3-'));
-const TEST_ENV: Record<string, string> = {
-  AWS_ACCESS_KEY_ID: 'test',
-  AWS_SECRET_ACCESS_KEY: 'test-secret',
-  AWS_REGION: 'us-east-1',
-  AWS_EC2_METADATA_DISABLED: 'true',
-  AWS_CONFIG_FILE: path.join(scratch, 'no-config'),
-  AWS_SHARED_CREDENTIALS_FILE: path.join(scratch, 'no-credentials'),
-};
-
 let server: S3TestServer;
-const saved: Record<string, string | undefined> = {};
+let restoreEnv: () => void;
 
 beforeAll(async () => {
-  for (const [k, v] of Object.entries(TEST_ENV)) {
-    saved[k] = process.env[k];
-    process.env[k] = v;
-  }
+  restoreEnv = applyFakeAwsEnv();
   server = await startS3TestServer({ buckets: ['flow-logs'] });
 });
 
 afterAll(async () => {
   await server.close();
-  for (const [k, v] of Object.entries(saved)) {
-    if (v === undefined) delete process.env[k];
-    else process.env[k] = v;
-  }
+  restoreEnv();
 });
 
 describe('networkflow generate --out s3://', () => {

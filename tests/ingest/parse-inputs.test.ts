@@ -1,3 +1,4 @@
+import { fakeAwsEnv } from '../helpers/aws-env.js';
 import { mkdirSync, mkdtempSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
@@ -317,15 +318,7 @@ describe('parseInputs through the real S3 source with injected faults', () => {
   const FORBIDDEN = 'flows/2024/05/02/f13.log.gz';
 
   beforeAll(async () => {
-    const scratch = tempDir();
-    Object.assign(process.env, {
-      AWS_ACCESS_KEY_ID: 'test',
-      AWS_SECRET_ACCESS_KEY: 'test-secret',
-      AWS_REGION: 'us-east-1',
-      AWS_EC2_METADATA_DISABLED: 'true',
-      AWS_CONFIG_FILE: path.join(scratch, 'no-config'),
-      AWS_SHARED_CREDENTIALS_FILE: path.join(scratch, 'no-credentials'),
-    });
+    Object.assign(process.env, fakeAwsEnv());
     for (const k of ['AWS_PROFILE', 'AWS_ENDPOINT_URL', 'AWS_ENDPOINT_URL_S3']) delete process.env[k];
     server = await startS3TestServer({ buckets: ['flowlogs'] });
     for (let i = 0; i < OBJECTS; i++) {

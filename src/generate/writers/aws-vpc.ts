@@ -7,30 +7,24 @@
  */
 import { hashString } from '../random.js';
 import type { GenFlow } from '../types.js';
-import { groupBy, gzipStream, textChunks, utcParts, type FormatWriter, type GeneratedObject, type HourBatch } from './common.js';
+import { objectsPerSegment, gzipStream, textChunks, type FormatWriter, type GeneratedObject, type HourBatch } from './common.js';
 
 export const AWS_HEADER = 'version account-id interface-id srcaddr dstaddr srcport dstport protocol packets bytes start end action log-status';
 
 export const awsVpcWriter: FormatWriter = {
   objects(batch: HourBatch): GeneratedObject[] {
-    const { y, m, d, h } = utcParts(batch.start);
-    const out: GeneratedObject[] = [];
-    const bySegment = groupBy(batch.flows, (f) => f.host.segment);
-    for (const seg of batch.topology.segments) {
-      const flows = bySegment.get(seg);
-      if (!flows) continue;
+    return objectsPerSegment(batch, (seg, flows, { y, m, d, h }) => {
       const account = seg.subscription.awsAccount;
       const region = seg.region.aws;
       const stamp = `${y}${m}${d}T${h}00Z`;
       const hash = hashString(`${seg.awsFlowLogId}/${stamp}`).toString(16).padStart(8, '0');
-      out.push({
+      return {
         key: `AWSLogs/${account}/vpcflowlogs/${region}/${y}/${m}/${d}/${account}_vpcflowlogs_${region}_${seg.awsFlowLogId}_${stamp}_${hash}.log.gz`,
         contentType: 'application/gzip',
         records: flows.length,
         body: () => gzipStream(textChunks(lines(flows, account))),
-      });
-    }
-    return out;
+      };
+    });
   },
 };
 

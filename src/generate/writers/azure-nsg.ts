@@ -9,28 +9,22 @@
 import { hashString } from '../random.js';
 import type { Segment } from '../topology.js';
 import type { GenFlow } from '../types.js';
-import { groupBy, textChunks, utcParts, type FormatWriter, type GeneratedObject, type HourBatch } from './common.js';
+import { groupBy, objectsPerSegment, textChunks, type FormatWriter, type GeneratedObject, type HourBatch } from './common.js';
 
 const LETTER = { 6: 'T', 17: 'U', 1: 'I' } as const;
 const MINUTE = 60_000;
 
 export const azureNsgWriter: FormatWriter = {
   objects(batch: HourBatch): GeneratedObject[] {
-    const { y, m, d, h } = utcParts(batch.start);
-    const out: GeneratedObject[] = [];
-    const bySegment = groupBy(batch.flows, (f) => f.host.segment);
-    for (const seg of batch.topology.segments) {
-      const flows = bySegment.get(seg);
-      if (!flows) continue;
+    return objectsPerSegment(batch, (seg, flows, { y, m, d, h }) => {
       const resourceId = nsgResourceId(seg);
-      out.push({
+      return {
         key: `insights-logs-networksecuritygroupflowevent/resourceId=${resourceId}/y=${y}/m=${m}/d=${d}/h=${h}/m=00/macAddress=${seg.hosts[0].mac}/PT1H.json`,
         contentType: 'application/json',
         records: flows.length,
         body: () => textChunks(blob(seg, resourceId, flows)),
-      });
-    }
-    return out;
+      };
+    });
   },
 };
 

@@ -4,7 +4,7 @@
  */
 import { pipeline, Readable, type Transform } from 'node:stream';
 import { crc32, createDeflateRaw, createGzip } from 'node:zlib';
-import type { Topology } from '../topology.js';
+import type { Segment, Topology } from '../topology.js';
 import type { GenFlow } from '../types.js';
 
 /** One hour of flows, sorted by time. */
@@ -141,7 +141,26 @@ export async function* zipStream(entryName: string, mtimeUtc: number, body: Asyn
 const pad2 = (n: number) => (n < 10 ? `0${n}` : String(n));
 
 /** `YYYY`, `MM`, `DD`, `HH` of a UTC time. */
-export function utcParts(ms: number): { y: string; m: string; d: string; h: string } {
+export interface UtcParts {
+  y: string;
+  m: string;
+  d: string;
+  h: string;
+}
+
+/** One object per network segment that has flows in the hour, in topology order (the per-NSG/VPC layouts). */
+export function objectsPerSegment(batch: HourBatch, make: (segment: Segment, flows: GenFlow[], time: UtcParts) => GeneratedObject): GeneratedObject[] {
+  const time = utcParts(batch.start);
+  const bySegment = groupBy(batch.flows, (f) => f.host.segment);
+  const out: GeneratedObject[] = [];
+  for (const segment of batch.topology.segments) {
+    const flows = bySegment.get(segment);
+    if (flows) out.push(make(segment, flows, time));
+  }
+  return out;
+}
+
+export function utcParts(ms: number): UtcParts {
   const t = new Date(ms);
   return { y: String(t.getUTCFullYear()), m: pad2(t.getUTCMonth() + 1), d: pad2(t.getUTCDate()), h: pad2(t.getUTCHours()) };
 }

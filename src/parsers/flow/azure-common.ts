@@ -201,6 +201,26 @@ export function normalizeAddress(text: string): string | null {
 }
 
 /**
+ * The address at t[s, e), normalized. A flow group's own address recurs in most of its tuples, so the
+ * last raw text and its normalized form are kept and reused when the next tuple has the same text.
+ */
+export class AddressCache {
+  private raw = '';
+  private normalized = '';
+
+  at(t: string, s: number, e: number): string | null {
+    if (e > s && e - s === this.raw.length && t.startsWith(this.raw, s)) return this.normalized;
+    const raw = t.slice(s, e);
+    const address = normalizeAddress(raw);
+    if (address !== null) {
+      this.raw = raw;
+      this.normalized = address;
+    }
+    return address;
+  }
+}
+
+/**
  * ICMP/ICMPv6 have no ports, so the port columns are null (DESIGN); a non-zero value in the tuple's port
  * fields (some producers put type/code there) is kept in `attributes` as `src_port` / `dst_port`, as the CSV
  * parser does. Returns the attributes for such a tuple (a copy of the group's, frozen like it).

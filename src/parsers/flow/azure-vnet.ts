@@ -39,7 +39,7 @@ import {
   icmpPortAttributes,
   INVALID,
   macAttribute,
-  normalizeAddress,
+  AddressCache,
   MAX_TUPLE_FIELDS,
   parseAzureJson,
   parseResourceId,
@@ -180,7 +180,7 @@ function readTuples(
   const line = ctx.line;
   const out = sink.records;
   const st = starts; // a local: cheaper than the imported binding in the hot loop
-  let lastSrcRaw = '', lastSrc = '', lastDstRaw = '', lastDst = '';
+  const srcAddresses = new AddressCache(), dstAddresses = new AddressCache();
   const cache: (string | Record<string, unknown>)[] = [];
   for (let k = 0; k < tuples.length; k++) {
     const t = tuples[k];
@@ -204,32 +204,12 @@ function readTuples(
       continue;
     }
     // The group's own address recurs in most tuples: reuse the last source/destination when the text matches.
-    let src: string | null;
-    const s1 = st[1], s2 = st[2] - 1;
-    if (s2 > s1 && s2 - s1 === lastSrcRaw.length && t.startsWith(lastSrcRaw, s1)) src = lastSrc;
-    else {
-      const raw = t.slice(s1, s2);
-      src = normalizeAddress(raw);
-      if (src !== null) {
-        lastSrcRaw = raw;
-        lastSrc = src;
-      }
-    }
+    const src = srcAddresses.at(t, st[1], st[2] - 1);
     if (src === null) {
       badTuple(sink, line, `${tuplesPath}[${k}]`, 'bad-ip', 'source IP', t, st[1], st[2] - 1);
       continue;
     }
-    let dst: string | null;
-    const d1 = st[2], d2 = st[3] - 1;
-    if (d2 > d1 && d2 - d1 === lastDstRaw.length && t.startsWith(lastDstRaw, d1)) dst = lastDst;
-    else {
-      const raw = t.slice(d1, d2);
-      dst = normalizeAddress(raw);
-      if (dst !== null) {
-        lastDstRaw = raw;
-        lastDst = dst;
-      }
-    }
+    const dst = dstAddresses.at(t, st[2], st[3] - 1);
     if (dst === null) {
       badTuple(sink, line, `${tuplesPath}[${k}]`, 'bad-ip', 'destination IP', t, st[2], st[3] - 1);
       continue;
