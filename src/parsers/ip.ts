@@ -34,6 +34,60 @@ export function isIPv4(text: string): boolean {
   return parts === 4;
 }
 
+/**
+ * Scans a dotted-quad IPv4 address in text[pos, end) that stops at the character code `delimiter` or at
+ * `end`: the position after it (the delimiter's position, or `end`), or -1 when the text there is not a
+ * valid address (same rules as isIPv4). Allocates nothing: the line parsers' hot paths use it.
+ */
+export function ipv4End(text: string, pos: number, end: number, delimiter: number): number {
+  let parts = 0, digits = 0, value = 0, lead = 0;
+  let i = pos;
+  for (; i < end; i++) {
+    const c = text.charCodeAt(i);
+    if (c === 46) {
+      if (digits === 0 || value > 255 || (digits > 1 && lead === 48)) return -1;
+      parts++;
+      digits = 0;
+      value = 0;
+    } else if (c >= 48 && c <= 57) {
+      if (digits === 0) lead = c;
+      if (++digits > 3) return -1;
+      value = value * 10 + (c - 48);
+    } else if (c === delimiter) {
+      break;
+    } else {
+      return -1;
+    }
+  }
+  if (parts !== 3 || digits === 0 || value > 255 || (digits > 1 && lead === 48)) return -1;
+  return i;
+}
+
+/** ipv4End over the bytes of ASCII text. */
+export function ipv4EndBytes(b: Uint8Array, pos: number, end: number, delimiter: number): number {
+  let parts = 0, digits = 0, value = 0, lead = 0;
+  let i = pos;
+  for (; i < end; i++) {
+    const c = b[i];
+    if (c === 46) {
+      if (digits === 0 || value > 255 || (digits > 1 && lead === 48)) return -1;
+      parts++;
+      digits = 0;
+      value = 0;
+    } else if (c >= 48 && c <= 57) {
+      if (digits === 0) lead = c;
+      if (++digits > 3) return -1;
+      value = value * 10 + (c - 48);
+    } else if (c === delimiter) {
+      break;
+    } else {
+      return -1;
+    }
+  }
+  if (parts !== 3 || digits === 0 || value > 255 || (digits > 1 && lead === 48)) return -1;
+  return i;
+}
+
 function normalizeIPv6(text: string): string | null {
   let s = text;
   const zone = s.indexOf('%');

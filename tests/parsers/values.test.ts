@@ -1,7 +1,7 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { epochToMs, formatTimestamp, parsePort, parseTimestamp, parseUint } from '../../src/parsers/values.js';
-import { normalizeIp, isIPv4 } from '../../src/parsers/ip.js';
+import { normalizeIp, isIPv4, ipv4End, ipv4EndBytes } from '../../src/parsers/ip.js';
 import { protocolFromNumber, protocolFromText } from '../../src/parsers/protocol.js';
 
 describe('parseTimestamp', () => {
@@ -68,6 +68,21 @@ describe('normalizeIp', () => {
     expect(normalizeIp('10.0.0.1')).toBe('10.0.0.1');
     for (const bad of ['10.0.0', '10.0.0.256', '01.2.3.4', '1.2.3.4.5', 'a.b.c.d', '']) expect(normalizeIp(bad), bad).toBeNull();
     expect(isIPv4('255.255.255.255')).toBe(true);
+  });
+
+  it('scans an IPv4 address up to a delimiter in text and in bytes, agreeing with isIPv4', () => {
+    expect(ipv4End('x,10.0.0.1,y', 2, 12, 44)).toBe(10);
+    expect(ipv4End('10.0.0.1', 0, 8, 44)).toBe(8);
+    expect(ipv4EndBytes(new TextEncoder().encode('1.2.3.4 rest'), 0, 12, 32)).toBe(7);
+    fc.assert(
+      fc.property(fc.stringMatching(/^[0-9.]{0,17}$/), (cell) => {
+        const line = `${cell},tail`;
+        const valid = isIPv4(cell);
+        expect(ipv4End(line, 0, line.length, 44)).toBe(valid ? cell.length : -1);
+        expect(ipv4EndBytes(new TextEncoder().encode(line), 0, line.length, 44)).toBe(valid ? cell.length : -1);
+      }),
+      { numRuns: 500 },
+    );
   });
 
   it('writes IPv6 in RFC 5952 form', () => {

@@ -46,7 +46,7 @@
  * per version. Nothing cached grows with the input. Property tests check that the paths agree.
  */
 import { diagnostic, newFlowRecord, type Diagnostic, type FlowDecision, type FlowRecord } from '../../model/index.js';
-import { normalizeIp } from '../ip.js';
+import { ipv4End, ipv4EndBytes, normalizeIp } from '../ip.js';
 import { readLineBlocks } from '../lines.js';
 import { protocolFromNumber } from '../protocol.js';
 import { epochToMs, parseUint } from '../values.js';
@@ -215,52 +215,14 @@ function ipAt(line: string, s: number, e: number): string | null {
  * Same rules as isIPv4At (no leading zeros, parts ≤ 255).
  */
 function ipv4EndAt(text: string, pos: number, e: number): number {
-  let parts = 0, digits = 0, value = 0, lead = 0;
-  let i = pos;
-  for (; i < e; i++) {
-    const c = text.charCodeAt(i);
-    if (c === 46) {
-      if (digits === 0 || value > 255 || (digits > 1 && lead === 48)) return -1;
-      parts++;
-      digits = 0;
-      value = 0;
-    } else if (c >= 48 && c <= 57) {
-      if (digits === 0) lead = c;
-      if (++digits > 3) return -1;
-      value = value * 10 + (c - 48);
-    } else if (c === 32) {
-      break;
-    } else {
-      return -1;
-    }
-  }
-  if (i === e || parts !== 3 || digits === 0 || value > 255 || (digits > 1 && lead === 48)) return -1;
-  return i;
+  const q = ipv4End(text, pos, e, 32);
+  return q === e ? -1 : q; // the address must be followed by a space inside the line
 }
 
 /** ipv4EndAt over bytes. */
 function ipv4EndBytesAt(b: Uint8Array, pos: number, e: number): number {
-  let parts = 0, digits = 0, value = 0, lead = 0;
-  let i = pos;
-  for (; i < e; i++) {
-    const c = b[i];
-    if (c === 46) {
-      if (digits === 0 || value > 255 || (digits > 1 && lead === 48)) return -1;
-      parts++;
-      digits = 0;
-      value = 0;
-    } else if (c >= 48 && c <= 57) {
-      if (digits === 0) lead = c;
-      if (++digits > 3) return -1;
-      value = value * 10 + (c - 48);
-    } else if (c === 32) {
-      break;
-    } else {
-      return -1;
-    }
-  }
-  if (i === e || parts !== 3 || digits === 0 || value > 255 || (digits > 1 && lead === 48)) return -1;
-  return i;
+  const q = ipv4EndBytes(b, pos, e, 32);
+  return q === e ? -1 : q;
 }
 
 /** The first space in b[pos, e), else -1. */

@@ -66,7 +66,7 @@
  * blanks and reports what is wrong; property tests check that the paths agree.
  */
 import { diagnostic, newFlowRecord, type Diagnostic, type FlowDecision, type FlowDirection, type FlowRecord, type FlowState } from '../../model/index.js';
-import { normalizeIp } from '../ip.js';
+import { ipv4End, ipv4EndBytes, normalizeIp } from '../ip.js';
 import { readLineBlocks, type LineBlock } from '../lines.js';
 import { protocolFromText } from '../protocol.js';
 import { DEFAULT_BATCH_SIZE, DEFAULT_MAX_LINE_LENGTH, type ByteSource, type FlowFormat, type ParseBatch, type ParseOptions } from '../types.js';
@@ -538,62 +538,6 @@ function fieldEnd(text: string, pos: number, len: number): number {
   return c === -1 ? len : c;
 }
 
-/** ipv4End over the bytes of an ASCII text. */
-function ipv4EndBytes(b: Uint8Array, pos: number, len: number): number {
-  let parts = 0;
-  let digits = 0;
-  let value = 0;
-  let lead = 0;
-  let i = pos;
-  for (; i < len; i++) {
-    const c = b[i];
-    if (c === 46) {
-      if (digits === 0 || value > 255 || (digits > 1 && lead === 48)) return -1;
-      parts++;
-      digits = 0;
-      value = 0;
-    } else if (c >= 48 && c <= 57) {
-      if (digits === 0) lead = c;
-      if (++digits > 3) return -1;
-      value = value * 10 + (c - 48);
-    } else if (c === 44) {
-      break;
-    } else {
-      return -1;
-    }
-  }
-  if (parts !== 3 || digits === 0 || value > 255 || (digits > 1 && lead === 48)) return -1;
-  return i;
-}
-
-/** The end of a valid dotted-quad IPv4 address at `pos` followed by a comma or the end; -1 if there is none. */
-function ipv4End(text: string, pos: number, len: number): number {
-  let parts = 0;
-  let digits = 0;
-  let value = 0;
-  let lead = 0;
-  let i = pos;
-  for (; i < len; i++) {
-    const c = text.charCodeAt(i);
-    if (c === 46) {
-      if (digits === 0 || value > 255 || (digits > 1 && lead === 48)) return -1;
-      parts++;
-      digits = 0;
-      value = 0;
-    } else if (c >= 48 && c <= 57) {
-      if (digits === 0) lead = c;
-      if (++digits > 3) return -1;
-      value = value * 10 + (c - 48);
-    } else if (c === 44) {
-      break;
-    } else {
-      return -1;
-    }
-  }
-  if (parts !== 3 || digits === 0 || value > 255 || (digits > 1 && lead === 48)) return -1;
-  return i;
-}
-
 class CsvParser {
   readonly records: FlowRecord[] = [];
   readonly diagnostics: Diagnostic[] = [];
@@ -805,7 +749,7 @@ class CsvParser {
         case C_SRC_IP:
         case C_DST_IP: {
           let ip: string | null;
-          end = u8 !== null ? ipv4EndBytes(u8, pos, len) : ipv4End(text, pos, len);
+          end = u8 !== null ? ipv4EndBytes(u8, pos, len, 44) : ipv4End(text, pos, len, 44);
           if (end > 0) {
             ip = text.slice(pos, end);
           } else {
