@@ -272,6 +272,40 @@ export function parseResourceId(id: string): ResourceIdParts | null {
   return out;
 }
 
+const NO_RESOURCE: ResourceIdParts = { subscription: null, resourceGroup: null, name: null };
+
+/**
+ * The subscription, resource group and resource name of a record's resource-id field (`resourceId` for NSG,
+ * `targetResourceID` for VNet); a missing or malformed id gives a warning and empty columns. `what` names
+ * the resource in the message ('NSG', 'target').
+ */
+export function resourceColumns(value: unknown, sink: Sink, line: number, field: string, what: string): ResourceIdParts {
+  if (typeof value === 'string') {
+    const parts = parseResourceId(value);
+    if (parts !== null) return parts;
+    sink.diagnostics.push(
+      diagnostic(sink.object, line, field, 'bad-resource-id',
+        `line ${line}: ${field} ${quote(value)} is not an Azure resource id; subscription, resource group and ${what} left empty`, 'warning'),
+    );
+  } else {
+    sink.diagnostics.push(
+      diagnostic(sink.object, line, field, 'missing-field',
+        `line ${line}: ${field} is ${describe(value)}; subscription, resource group and ${what} left empty`, 'warning'),
+    );
+  }
+  return NO_RESOURCE;
+}
+
+/** The record's top-level fields for `attributes`, except those in `skip`; the MAC normalized. */
+export function recordAttributes(rec: Record<string, unknown>, skip: readonly string[], sink: Sink, line: number, path: string): Record<string, unknown> {
+  const base: Record<string, unknown> = {};
+  for (const key in rec) {
+    if (skip.includes(key)) continue;
+    base[key] = key === 'macAddress' ? macAttribute(rec[key], sink, line, `${path}macAddress`) : rec[key];
+  }
+  return base;
+}
+
 /** `000D3AF87856`, `00:0d:3a:f8:78:56`, `00-0D-…` → `00-0D-3A-F8-78-56`; null if not a 48-bit MAC. */
 export function normalizeMac(text: string): string | null {
   let hex = '';

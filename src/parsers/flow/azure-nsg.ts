@@ -42,10 +42,11 @@ import {
   icmpPortAttributes,
   INVALID,
   macAttribute,
+  recordAttributes,
+  resourceColumns,
   AddressCache,
   MAX_TUPLE_FIELDS,
   parseAzureJson,
-  parseResourceId,
   quote,
   readEpochMs,
   readUint,
@@ -102,32 +103,8 @@ function handleRecord(rec: Record<string, unknown>, line: number, path: string, 
     );
   }
 
-  let subscription: string | null = null, resourceGroup: string | null = null, nsg: string | null = null;
-  const resourceId = rec.resourceId;
-  if (typeof resourceId === 'string') {
-    const parts = parseResourceId(resourceId);
-    if (parts !== null) {
-      subscription = parts.subscription;
-      resourceGroup = parts.resourceGroup;
-      nsg = parts.name;
-    } else {
-      sink.diagnostics.push(
-        diagnostic(object, line, `${path}resourceId`, 'bad-resource-id',
-          `line ${line}: ${path}resourceId ${quote(resourceId)} is not an Azure resource id; subscription, resource group and NSG left empty`, 'warning'),
-      );
-    }
-  } else {
-    sink.diagnostics.push(
-      diagnostic(object, line, `${path}resourceId`, 'missing-field',
-        `line ${line}: ${path}resourceId is ${describe(resourceId)}; subscription, resource group and NSG left empty`, 'warning'),
-    );
-  }
-
-  const base: Record<string, unknown> = {};
-  for (const key in rec) {
-    if (key === 'resourceId' || key === 'properties') continue;
-    base[key] = key === 'macAddress' ? macAttribute(rec[key], sink, line, `${path}macAddress`) : rec[key];
-  }
+  const { subscription, resourceGroup, name: nsg } = resourceColumns(rec.resourceId, sink, line, `${path}resourceId`, 'NSG');
+  const base = recordAttributes(rec, ['resourceId', 'properties'], sink, line, path);
   const ctx: RecordContext = { line, format, subscription, resourceGroup, nsg, base };
 
   let tuplesSeen = 0;

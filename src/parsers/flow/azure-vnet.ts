@@ -38,11 +38,11 @@ import {
   describe,
   icmpPortAttributes,
   INVALID,
-  macAttribute,
+  recordAttributes,
+  resourceColumns,
   AddressCache,
   MAX_TUPLE_FIELDS,
   parseAzureJson,
-  parseResourceId,
   quote,
   readEpochMs,
   readUint,
@@ -87,32 +87,8 @@ function handleRecord(rec: Record<string, unknown>, line: number, path: string, 
     );
   }
 
-  let subscription: string | null = null, resourceGroup: string | null = null, target: string | null = null;
-  const targetId = rec.targetResourceID;
-  if (typeof targetId === 'string') {
-    const parts = parseResourceId(targetId);
-    if (parts !== null) {
-      subscription = parts.subscription;
-      resourceGroup = parts.resourceGroup;
-      target = parts.name;
-    } else {
-      sink.diagnostics.push(
-        diagnostic(object, line, `${path}targetResourceID`, 'bad-resource-id',
-          `line ${line}: ${path}targetResourceID ${quote(targetId)} is not an Azure resource id; subscription, resource group and target left empty`, 'warning'),
-      );
-    }
-  } else {
-    sink.diagnostics.push(
-      diagnostic(object, line, `${path}targetResourceID`, 'missing-field',
-        `line ${line}: ${path}targetResourceID is ${describe(targetId)}; subscription, resource group and target left empty`, 'warning'),
-    );
-  }
-
-  const base: Record<string, unknown> = {};
-  for (const key in rec) {
-    if (key === 'flowRecords' || key === 'flowLogVersion') continue;
-    base[key] = key === 'macAddress' ? macAttribute(rec[key], sink, line, `${path}macAddress`) : rec[key];
-  }
+  const { subscription, resourceGroup, name: target } = resourceColumns(rec.targetResourceID, sink, line, `${path}targetResourceID`, 'target');
+  const base = recordAttributes(rec, ['flowRecords', 'flowLogVersion'], sink, line, path);
   const ctx: RecordContext = { line, format, subscription, resourceGroup, target };
 
   let tuplesSeen = 0;
