@@ -52,3 +52,12 @@ export {
 } from './sources/retry.js';
 export { keyTimeRange, inWindow, parseTimeBound, type TimeRange, type TimeWindow } from './sources/time-window.js';
 export { openSource, openLocalFile, CLOUD_LOADERS, type SourceFactory } from './sources/open.js';
+export { ingest, type IngestOptions, type IngestProgress, type IngestSummary } from './ingest/ingest.js';
+export * from './ingest/progress.js';
+export * from './store/schema.js';
+export * from './store/manifest.js';
+export { openDuckDB, type DuckDB, type DuckDBOptions } from './store/duckdb.js';
+export * from './store/filter-sql.js';
+export * from './store/flow-store.js';
+export * from './store/lake-files.js';
+export * from './store/rollups.js';

@@ -6,7 +6,8 @@ export type NetworkflowErrorCode =
   | 'corrupt-archive'
   | 'input-unreadable'
   | 'strict-violation'
-  | 'bad-option';
+  | 'bad-option'
+  | 'data-dir-locked';
 
 export class NetworkflowError extends Error {
   readonly code: NetworkflowErrorCode;

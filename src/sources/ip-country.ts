@@ -16,7 +16,9 @@
 import { createReadStream } from 'node:fs';
 import { createRequire } from 'node:module';
 import path from 'node:path';
-import { NetworkflowError } from '../model/index.js';
+import { formatIPv4, NetworkflowError, parseIPv4 } from '../model/index.js';
+
+export { formatIPv4, parseIPv4 } from '../model/index.js';
 
 export interface IpCountryDb {
   /** ISO 3166-1 alpha-2 code of the address's country, or null (private, reserved, unallocated, not an IP). */
@@ -329,35 +331,6 @@ function isSpecialIPv6(hi: bigint, lo: bigint): boolean {
   return hi >> 32n === 0x20010db8n;
 }
 
-/** Dotted-quad IPv4 → 32-bit number, or -1 when the text is not one. */
-export function parseIPv4(ip: string): number {
-  let n = 0;
-  let part = 0;
-  let digits = 0;
-  let dots = 0;
-  for (let i = 0; i < ip.length; i++) {
-    const c = ip.charCodeAt(i);
-    if (c === 46) {
-      if (digits === 0 || dots === 3) return -1;
-      n = n * 256 + part;
-      part = 0;
-      digits = 0;
-      dots++;
-    } else if (c >= 48 && c <= 57 && digits < 3) {
-      part = part * 10 + (c - 48);
-      if (part > 255) return -1;
-      digits++;
-    } else {
-      return -1;
-    }
-  }
-  if (dots !== 3 || digits === 0) return -1;
-  return n * 256 + part;
-}
-
-export function formatIPv4(n: number): string {
-  return `${n >>> 24}.${(n >>> 16) & 255}.${(n >>> 8) & 255}.${n & 255}`;
-}
 
 /** IPv6 text (with `::` and an optional embedded IPv4 tail) → [high 64 bits, low 64 bits], or null. */
 function parseIPv6(ip: string): [bigint, bigint] | null {
