@@ -416,10 +416,9 @@ function objectEntry(s: ObjectState, partial: boolean): ManifestObject {
 /** Runs tasks on `n` worker threads, one object at a time per worker, until all are done. */
 async function runPool(n: number, tasks: ObjectTask[], onMessage: (m: TaskMessage, ack: () => void) => void, signal?: AbortSignal): Promise<void> {
   const queue = tasks.slice();
-  const { url, execArgv } = workerScript();
   await Promise.all(
     Array.from({ length: n }, () => {
-      const worker = new Worker(url, { execArgv });
+      const worker = createWorker();
       return new Promise<void>((resolve, reject) => {
         const send = (m: ToWorker) => worker.postMessage(m);
         const next = () => {
@@ -441,11 +440,16 @@ async function runPool(n: number, tasks: ObjectTask[], onMessage: (m: TaskMessag
   );
 }
 
-/** The worker's script: the compiled worker.js beside this module; from the TypeScript sources (tests), worker.ts through tsx. */
-function workerScript(): { url: URL; execArgv: string[] } {
+/**
+ * The worker: the compiled worker.js beside this module; when running from the TypeScript sources (tests),
+ * a bootstrap that registers tsx's loader in the worker and then imports worker.ts.
+ */
+function createWorker(): Worker {
   const js = new URL('./worker.js', import.meta.url);
-  if (existsSync(fileURLToPath(js))) return { url: js, execArgv: [] };
-  return { url: new URL('./worker.ts', import.meta.url), execArgv: ['--import', 'tsx'] };
+  if (existsSync(fileURLToPath(js))) return new Worker(js);
+  const ts = new URL('./worker.ts', import.meta.url).href;
+  const bootstrap = `import('tsx/esm/api').then((api) => { api.register(); return import(${JSON.stringify(ts)}); });`;
+  return new Worker(bootstrap, { eval: true });
 }
 
 /** Source options cross to worker threads by structured clone: functions and the environment object stay behind. */
