@@ -5,13 +5,15 @@ import { fileURLToPath } from 'node:url';
 import { EXIT, UsageError, type CliIO } from './io.js';
 import { runParse } from './parse.js';
 import { runGenerate } from './generate.js';
+import { runIngest } from './ingest.js';
 
 const COMMANDS: Record<string, { summary: string; run: (argv: string[], io: CliIO) => Promise<number> }> = {
   parse: { summary: 'parse flow-log files to normalized records (NDJSON or CSV)', run: runParse },
   generate: { summary: 'write synthetic flow logs with labelled anomalies', run: runGenerate },
+  ingest: { summary: 'ingest flow logs into a Parquet lake (incremental, crash-safe)', run: runIngest },
 };
 
-const PLANNED = ['dashboard', 'ingest', 'analyze', 'verify'];
+const PLANNED = ['dashboard', 'analyze', 'verify'];
 
 export function mainHelp(): string {
   const lines = ['Usage: networkflow <command> [options]', '', 'Commands:'];

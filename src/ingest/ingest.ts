@@ -220,8 +220,13 @@ class IngestRun {
 
   private async ingestObjects(db: DuckDB, location: SourceLocation, sourceOptions: SourceOptions, infos: ObjectInfo[], replacedCount: number): Promise<void> {
     void replacedCount;
-    const countries = await loadIpCountryDb().catch(() => null);
-    const writer = new LakeWriter(db, this.dataDir, { geo: countries ? (ip) => countries.lookup(ip) ?? (isAddress(ip) ? 'ZZ' : null) : null });
+    const writer = new LakeWriter(db, this.dataDir, {
+      geo: async () => {
+        // without the IP data (a broken install) rows keep a null country rather than failing the ingest
+        const countries = await loadIpCountryDb().catch(() => null);
+        return countries ? (ip) => countries.lookup(ip) ?? (isAddress(ip) ? 'ZZ' : null) : null;
+      },
+    });
     const flushRows = this.options.flushRows ?? DEFAULT_FLUSH_ROWS;
     const tasks: ObjectTask[] = infos.map((info) => {
       const id = this.manifest.nextObjectId++;

@@ -349,7 +349,7 @@ function formatIPv6(groups: readonly number[], dottedTail: boolean): string {
 function ipMatchSql(end: 'src' | 'dst', m: IpMatcher, bind: (value: unknown, cast?: string) => string): string {
   switch (m.kind) {
     case 'v4':
-      return `${quoteColumn(`${end}_ipv4`)} BETWEEN ${bind(m.low, 'UINTEGER')} AND ${bind(m.high, 'UINTEGER')}`;
+      return `${quoteColumn(`${end}_ipv4`)} BETWEEN ${bind(m.low, 'BIGINT')} AND ${bind(m.high, 'BIGINT')}`;
     case 'v6-exact':
       return `${quoteColumn(`${end}_ip`)} IN (${m.texts.map((t) => bind(t)).join(', ')})`;
     case 'v6-range': {

@@ -71,19 +71,21 @@ export class LakeWriter {
   private flushNo = 0;
   private ready: Promise<void> | null = null;
 
-  private readonly geo: ((ip: string) => string | null) | null;
+  private geo: ((ip: string) => string | null) | null = null;
+  private readonly loadGeo: (() => Promise<((ip: string) => string | null) | null>) | null;
   private readonly countryCache = new Map<string, string | null>();
 
   /**
-   * `geo` gives the country of an address (ISO alpha-2, `ZZ` private/reserved, null unknown); with it, rows
-   * whose input had no country get one from their address (once per distinct address).
+   * `geo` loads (on first need) a lookup of an address's country (ISO alpha-2, `ZZ` private/reserved, null
+   * unknown): rows whose input had no country get one from their address, once per distinct address. The
+   * data is loaded only when a flush holds such rows, so inputs with their own geo columns never pay for it.
    */
   constructor(
     private readonly db: DuckDB,
     private readonly dataDir: string,
-    options: { geo?: ((ip: string) => string | null) | null } = {},
+    options: { geo?: (() => Promise<((ip: string) => string | null) | null>) | null } = {},
   ) {
-    this.geo = options.geo ?? null;
+    this.loadGeo = options.geo ?? null;
   }
 
   /** Rows waiting for the next flush. */
@@ -115,6 +117,9 @@ export class LakeWriter {
     this.rows = 0;
     this.ready ??= this.createHourType();
     await this.ready;
+    if (this.loadGeo && batches.some(({ batch }) => batch.text.geo_src.validity !== null || batch.text.geo_dst.validity !== null)) {
+      this.geo ??= await this.loadGeo();
+    }
     if (this.geo) {
       for (const { batch } of batches) {
         this.fillCountries(batch, 'src_ip', 'geo_src');
@@ -133,7 +138,8 @@ export class LakeWriter {
       this.append(stage, columns, batches);
       const outDir = path.join(this.dataDir, LAKE_DIRS.staging, `flush-${tag}-${Date.now()}`);
       await mkdir(path.dirname(outDir), { recursive: true });
-      const select = LAKE_COLUMNS.map((c) => (c.type === 'TIMESTAMP' ? `CAST("${c.name}" AS TIMESTAMP) AS "${c.name}"` : `"${c.name}"`)).join(', ');
+      // staging holds ms timestamps and 32-bit numbers; text stays ENUM so Parquet gets its dictionary as is
+      const select = LAKE_COLUMNS.map((c) => (c.type === 'VARCHAR' ? `"${c.name}"` : `CAST("${c.name}" AS ${c.type}) AS "${c.name}"`)).join(', ');
       await con.run(
         `COPY (SELECT ${select}, "date", "hour" FROM ${stage} ORDER BY "timestamp") TO ${sqlPath(outDir)} ` +
           `(FORMAT parquet, COMPRESSION zstd, PARTITION_BY ("date", "hour"), FILENAME_PATTERN 'part_{i}')`,

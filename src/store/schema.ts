@@ -5,10 +5,11 @@
  *
  * Types were chosen for speed: timestamps as TIMESTAMP (µs, UTC); low-cardinality text written as
  * dictionary-encoded strings (the writer hands DuckDB ENUM columns, which its Parquet writer stores as a
- * string dictionary with no per-value hashing; readers see plain strings); IPv4 as UINTEGER beside the text.
+ * string dictionary with no per-value hashing; readers see plain strings); IPv4 as a number beside the text —
+ * BIGINT rather than an unsigned 32-bit type, which some engines (Trino, Athena) mishandle above 2^31.
  */
 
-export type LakeColumnType = 'TIMESTAMP' | 'VARCHAR' | 'INTEGER' | 'UINTEGER' | 'BIGINT';
+export type LakeColumnType = 'TIMESTAMP' | 'VARCHAR' | 'INTEGER' | 'BIGINT';
 
 export interface LakeColumn {
   name: string;
@@ -47,11 +48,11 @@ export const LAKE_COLUMNS: readonly LakeColumn[] = [
   { name: 'attributes', type: 'VARCHAR', dictionary: true },
   { name: 'source_object', type: 'VARCHAR', dictionary: true },
   { name: 'source_line', type: 'INTEGER' },
-  /** IPv4 as an unsigned 32-bit number; null for IPv6 and missing addresses. */
-  { name: 'src_ipv4', type: 'UINTEGER' },
-  { name: 'dst_ipv4', type: 'UINTEGER' },
+  /** IPv4 as a number (0 … 2^32-1); null for IPv6 and missing addresses. */
+  { name: 'src_ipv4', type: 'BIGINT' },
+  { name: 'dst_ipv4', type: 'BIGINT' },
   /** The manifest id of the object the row came from: what lets a changed object replace exactly its rows. */
-  { name: 'object_id', type: 'UINTEGER' },
+  { name: 'object_id', type: 'BIGINT' },
 ];
 
 /** Hive partition keys, in path order: `date` as `YYYY-MM-DD` text, `hour` as 0–23. */

@@ -109,9 +109,6 @@ function appendRow(appender: DuckDBAppender, row: FlowRow, fileKey: string): voi
       case 'INTEGER':
         appender.appendInteger(Number(value));
         break;
-      case 'UINTEGER':
-        appender.appendUInteger(Number(value));
-        break;
       case 'BIGINT':
         appender.appendBigInt(BigInt(value));
         break;
