@@ -11,9 +11,10 @@
 import { pipeline } from 'node:stream';
 import { Readable } from 'node:stream';
 import { createGunzip } from 'node:zlib';
-import { Unzip, UnzipInflate } from 'fflate';
+import { Unzip } from 'fflate';
 import { NetworkflowError } from '../model/index.js';
 import { peekBytes, type Chunk } from './peek.js';
+import { zlibInflateDecoder, type ZlibInflateDecoder } from './zlib-unzip-decoder.js';
 
 export type ContainerKind = 'plain' | 'gzip' | 'zip';
 
@@ -153,37 +154,82 @@ function archiveError(err: unknown, name: string, kind: 'gzip' | 'zip'): unknown
 interface PendingEntry {
   name: string;
   queue: Uint8Array[];
+  queuedBytes: number;
   done: boolean;
   error: Error | null;
+  /** The zlib decoder of a deflated entry; stored and empty entries are decoded synchronously by fflate. */
+  decoder?: ZlibInflateDecoder;
+  /** Resolves the reader's wait for output or for the decoder to take more input. */
+  wake?: () => void;
+}
+
+/** Inflated bytes queued for an entry above which its decoder is paused until the reader catches up. */
+const QUEUE_HIGH_BYTES = 4 * 1024 * 1024;
+
+function notify(entry: PendingEntry): void {
+  const wake = entry.wake;
+  entry.wake = undefined;
+  wake?.();
+}
+
+/** fflate has handed over all of the entry's compressed bytes: the archive is read past it. */
+function inputPassed(entry: PendingEntry): boolean {
+  return entry.done || entry.error !== null || entry.decoder?.inputEnded === true;
 }
 
 /**
  * Streams the entries of a zip archive (local headers, so data-descriptor entries written by streaming
- * zippers work too). The archive is pulled only as fast as the consumer reads entry bytes.
+ * zippers work too). fflate parses the container; deflated entries are inflated by node:zlib off the JS
+ * thread. The archive is pulled only as fast as the consumer reads entry bytes: more input is pushed only
+ * when the entry's decoder has inflated what it was given, so about one chunk of compressed input is ahead
+ * of the reader whatever the archive's size.
  */
 async function* unzipEntries(source: AsyncIterable<Uint8Array>, name: string, limits: ContainerLimits): AsyncGenerator<{ name: string; bytes: AsyncIterable<Uint8Array> }> {
   const meter = new InflateMeter(name, limits);
   const input = source[Symbol.asyncIterator]();
   const discovered: PendingEntry[] = [];
+  const liveDecoders = new Set<ZlibInflateDecoder>();
   let inputDone = false;
   let sawEntry = false;
+  /** The decoder fflate creates inside `file.start()`, caught by the registered class below. */
+  const started: { decoder?: ZlibInflateDecoder } = {};
   const unzip = new Unzip((file) => {
     sawEntry = true;
-    const entry: PendingEntry = { name: file.name, queue: [], done: false, error: null };
     if (file.name.endsWith('/')) return; // directory: no data to read
+    const entry: PendingEntry = { name: file.name, queue: [], queuedBytes: 0, done: false, error: null };
     discovered.push(entry);
     file.ondata = (err, data, final) => {
       if (err) entry.error = err;
-      else if (data.length > 0) entry.queue.push(data);
-      if (final) entry.done = true;
+      else if (data.length > 0) {
+        entry.queue.push(data);
+        entry.queuedBytes += data.length;
+        if (entry.queuedBytes > QUEUE_HIGH_BYTES) entry.decoder?.pause();
+      }
+      if (final) {
+        entry.done = true;
+        if (entry.decoder) liveDecoders.delete(entry.decoder);
+      }
+      notify(entry);
     };
+    started.decoder = undefined;
     try {
-      file.start();
+      file.start(); // creates the decoder (deflate) and feeds it what fflate already holds of the entry
     } catch (err) {
-      entry.error = err as Error;
+      // fflate reports an unknown compression method through ondata, then throws a TypeError: keep the first
+      entry.error ??= err as Error;
+    }
+    const decoder = started.decoder as ZlibInflateDecoder | undefined; // set during start(), which TS cannot see
+    if (decoder) {
+      entry.decoder = decoder;
+      decoder.onprogress = () => notify(entry);
+      if (!entry.done && entry.error === null) liveDecoders.add(decoder);
     }
   });
-  unzip.register(UnzipInflate);
+  unzip.register(
+    zlibInflateDecoder((decoder) => {
+      started.decoder = decoder;
+    }),
+  );
 
   /** Feeds one more chunk of the archive to the unzipper; false once the input has ended. */
   const pump = async (): Promise<boolean> => {
@@ -210,44 +256,68 @@ async function* unzipEntries(source: AsyncIterable<Uint8Array>, name: string, li
   };
 
   async function* entryBytes(entry: PendingEntry): AsyncGenerator<Uint8Array> {
-    for (;;) {
-      while (entry.queue.length > 0) {
-        const data = entry.queue.shift() as Uint8Array;
-        meter.addInflated(data.length);
-        yield data;
+    try {
+      for (;;) {
+        while (entry.queue.length > 0) {
+          const data = entry.queue.shift() as Uint8Array;
+          entry.queuedBytes -= data.length;
+          if (entry.queuedBytes <= QUEUE_HIGH_BYTES / 2) entry.decoder?.resume();
+          meter.addInflated(data.length);
+          yield data;
+        }
+        if (entry.error) throw zipEntryError(entry.error, name, entry.name);
+        if (entry.done) return;
+        const decoder = entry.decoder;
+        if (decoder && !decoder.acceptsInput) {
+          // input in flight or the entry's input complete: wait for output, an inflated chunk or the end
+          decoder.resume();
+          await new Promise<void>((resolve) => (entry.wake = resolve));
+          continue;
+        }
+        if (!(await pump())) {
+          throw new NetworkflowError('truncated-archive', `${name}: truncated zip data in entry ${entry.name} (the file ends early)`, 'download the object again');
+        }
       }
-      if (entry.error) throw zipEntryError(entry.error, name, entry.name);
-      if (entry.done) return;
-      if (!(await pump())) {
-        throw new NetworkflowError('truncated-archive', `${name}: truncated zip data in entry ${entry.name} (the file ends early)`, 'download the object again');
-      }
+    } finally {
+      // stopped early or failed: free the zlib handle now rather than inflate what nobody reads
+      if (!entry.done) entry.decoder?.terminate();
     }
   }
 
-  for (;;) {
-    const entry = discovered.shift();
-    if (entry) {
-      const bytes = entryBytes(entry);
-      yield { name: entry.name, bytes };
-      // the consumer may have stopped early: read past the rest of this entry to reach the next header
-      while (!entry.done && entry.error === null) {
+  try {
+    for (;;) {
+      const entry = discovered.shift();
+      if (entry) {
+        yield { name: entry.name, bytes: entryBytes(entry) };
+        // the consumer may have stopped early: stop inflating and read past the rest of this entry
+        if (!entry.done && entry.decoder) {
+          entry.decoder.terminate();
+          liveDecoders.delete(entry.decoder);
+        }
         entry.queue.length = 0;
-        if (!(await pump())) break;
+        while (!inputPassed(entry)) {
+          if (!(await pump())) break;
+        }
+        continue;
       }
-      entry.queue.length = 0;
-      continue;
+      if (!(await pump())) break;
     }
-    if (!(await pump())) break;
-  }
-  if (!sawEntry) {
-    throw new NetworkflowError('corrupt-archive', `${name}: zip archive without entries or unreadable`, undefined);
+    if (!sawEntry) {
+      throw new NetworkflowError('corrupt-archive', `${name}: zip archive without entries or unreadable`, undefined);
+    }
+  } finally {
+    // an error or an abandoned iteration: no zlib handle outlives the archive, and the source is released
+    for (const decoder of liveDecoders) decoder.terminate();
+    liveDecoders.clear();
+    if (!inputDone) await input.return?.();
   }
 }
 
 function zipEntryError(err: Error, archive: string, entry: string): NetworkflowError {
   if (err instanceof NetworkflowError) return err;
   const msg = err.message || String(err);
-  if (/unexpected EOF|end of/i.test(msg)) {
+  // fflate says "unexpected EOF"; zlib says "unexpected end of file" (Z_BUF_ERROR)
+  if ((err as NodeJS.ErrnoException).code === 'Z_BUF_ERROR' || /unexpected EOF|end of/i.test(msg)) {
     return new NetworkflowError('truncated-archive', `${archive}: truncated zip entry ${entry}`, 'download the object again', { cause: err });
   }
   return new NetworkflowError('corrupt-archive', `${archive}: corrupt zip entry ${entry} (${msg})`, undefined, { cause: err });
