@@ -27,10 +27,10 @@ class Dictionary {
   readonly values: string[] = [];
   readonly codes: Uint32Array;
   validity: Uint8Array | null = null;
-  private readonly index = new Map<string, number>();
+  protected readonly index = new Map<string, number>();
   private last: string | null = null;
   private lastCode = 0;
-  constructor(private readonly capacity: number) {
+  constructor(protected readonly capacity: number) {
     this.codes = new Uint32Array(capacity);
   }
   /** Sets row `row` to `value` (null → not valid); returns the value's code (-1 for null). */
@@ -44,17 +44,18 @@ class Dictionary {
       code = this.lastCode;
     } else {
       const known = this.index.get(value);
-      if (known === undefined) {
-        code = this.values.length;
-        this.values.push(value);
-        this.index.set(value, code);
-      } else {
-        code = known;
-      }
+      code = known === undefined ? this.add(value) : known;
       this.last = value;
       this.lastCode = code;
     }
     this.codes[row] = code;
+    return code;
+  }
+  /** A new value's code. */
+  protected add(value: string): number {
+    const code = this.values.length;
+    this.values.push(value);
+    this.index.set(value, code);
     return code;
   }
   setNull(row: number): void {
@@ -64,6 +65,33 @@ class Dictionary {
   }
   column(rows: number): DictionaryColumn {
     return { values: this.values, codes: this.codes.subarray(0, rows), validity: this.validity?.subarray(0, validityBytes(rows)) ?? null };
+  }
+}
+
+/**
+ * The dictionary of an address column: IPv4 text is looked up by its 32-bit value (a small-integer map key:
+ * no string hashing for the fresh strings a parser makes per row), other text by the string.
+ */
+class AddressDictionary extends Dictionary {
+  private readonly byNumber = new Map<number, number>();
+  /** Sets the row's address; returns its IPv4 number, or -1 (IPv6, not an address) and -2 (null). */
+  setAddress(row: number, value: string | null): number {
+    if (value === null) {
+      this.setNull(row);
+      return -2;
+    }
+    const n = parseIPv4(value);
+    if (n < 0) {
+      this.set(row, value);
+      return -1;
+    }
+    let code = this.byNumber.get(n | 0);
+    if (code === undefined) {
+      code = this.add(value);
+      this.byNumber.set(n | 0, code);
+    }
+    this.codes[row] = code;
+    return n;
   }
 }
 
@@ -111,8 +139,9 @@ export class BatchEncoder {
   // text columns
   private readonly dict: Record<DictionaryColumnName, Dictionary>;
   /** Per src_ip / dst_ip code: numeric IPv4 (-1: not IPv4). */
-  private srcNum: number[] = [];
-  private dstNum: number[] = [];
+  private readonly srcIp: AddressDictionary;
+  private readonly dstIp: AddressDictionary;
+  private lastDay = NaN;
   private readonly attributeCodes = new Map<AttributesKey, string>();
 
   constructor(options: EncoderOptions = {}) {
@@ -131,7 +160,11 @@ export class BatchEncoder {
     this.srcV4 = new Uint32Array(c);
     this.dstV4 = new Uint32Array(c);
     this.hour = new Uint8Array(c);
-    this.dict = Object.fromEntries(DICTIONARY_COLUMNS.map((name) => [name, new Dictionary(c)])) as Record<DictionaryColumnName, Dictionary>;
+    this.srcIp = new AddressDictionary(c);
+    this.dstIp = new AddressDictionary(c);
+    this.dict = Object.fromEntries(
+      DICTIONARY_COLUMNS.map((name) => [name, name === 'src_ip' ? this.srcIp : name === 'dst_ip' ? this.dstIp : new Dictionary(c)]),
+    ) as Record<DictionaryColumnName, Dictionary>;
   }
 
   get size(): number {
@@ -156,7 +189,13 @@ export class BatchEncoder {
     if (t > this.maxTime) this.maxTime = t;
     const hourIndex = Math.floor(t / MS_PER_HOUR);
     this.hour[i] = hourIndex - Math.floor(hourIndex / 24) * 24;
-    d.date.set(i, dateOfDay(Math.floor(t / MS_PER_DAY)));
+    const day = Math.floor(t / MS_PER_DAY);
+    if (day !== this.lastDay) {
+      this.lastDay = day;
+      d.date.set(i, dateOfDay(day));
+    } else {
+      d.date.codes[i] = d.date.codes[i - 1];
+    }
     if (r.end_time === null) this.setNull('end_time', i);
     else setI64(this.endTime, i, r.end_time);
     if (r.src_port === null) this.setNull('src_port', i);
@@ -189,10 +228,12 @@ export class BatchEncoder {
     d.source_object.set(i, r.source_object);
     d.attributes.set(i, r.attributes === null ? null : this.attributesText(r.attributes));
 
-    const sc = d.src_ip.set(i, r.src_ip);
-    const dc = d.dst_ip.set(i, r.dst_ip);
-    this.address(i, sc, r.src_ip, this.srcNum, this.srcV4, 'src_ipv4');
-    this.address(i, dc, r.dst_ip, this.dstNum, this.dstV4, 'dst_ipv4');
+    const sn = this.srcIp.setAddress(i, r.src_ip);
+    if (sn >= 0) this.srcV4[i] = sn;
+    else this.setNull('src_ipv4', i);
+    const dn = this.dstIp.setAddress(i, r.dst_ip);
+    if (dn >= 0) this.dstV4[i] = dn;
+    else this.setNull('dst_ipv4', i);
     d.geo_src.set(i, r.geo_src);
     d.geo_dst.set(i, r.geo_dst);
     return true;
@@ -236,17 +277,6 @@ export class BatchEncoder {
     v[row >> 3] &= ~(1 << (row & 7));
   }
 
-  private address(row: number, code: number, ip: string | null, numByCode: number[], out: Uint32Array, column: NumericColumnName): void {
-    if (code < 0 || ip === null) {
-      this.setNull(column, row);
-      return;
-    }
-    let n = numByCode[code];
-    if (n === undefined) n = numByCode[code] = parseIPv4(ip);
-    if (n < 0) this.setNull(column, row);
-    else out[row] = n;
-  }
-
   /** Records of one input often share one attributes object (Azure): serialize each object once. */
   private attributesText(a: AttributesKey): string {
     let s = this.attributeCodes.get(a);
@@ -261,6 +291,11 @@ export class BatchEncoder {
 
 /** Stores a JS number as a little-endian int64 in two int32 words (exact up to 2^53). */
 function setI64(a: Int32Array, row: number, v: number): void {
+  if (v >= 0 && v <= 0x7fffffff) {
+    a[2 * row] = v;
+    a[2 * row + 1] = 0;
+    return;
+  }
   const hi = Math.floor(v / TWO_32);
   a[2 * row] = (v - hi * TWO_32) | 0;
   a[2 * row + 1] = hi;

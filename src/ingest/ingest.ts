@@ -15,7 +15,7 @@
  * A SIGKILL at any point leaves a manifest that names only whole files; the next run converges to the
  * same tables as an uninterrupted run.
  */
-import { open, readFile, rm, mkdir } from 'node:fs/promises';
+import { mkdir, open, readFile, rm, stat } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { Worker } from 'node:worker_threads';
@@ -34,7 +34,7 @@ import { openDuckDB, type DuckDB } from '../store/duckdb.js';
 import { collectGarbage, compactPartitions, deleteFiles, purgeObjects } from '../store/lake-files.js';
 import { DEFAULT_FLUSH_ROWS, LakeWriter } from '../store/lake-writer.js';
 import { readManifest, writeManifest, type Manifest, type ManifestFile, type ManifestObject } from '../store/manifest.js';
-import { staleRollupPartitions, updateRollups } from '../store/rollups.js';
+import { filesMissingRollups, writeFileRollups } from '../store/rollups.js';
 import { runObjectTask, SourceCache, type ObjectStats, type ObjectTask, type TaskMessage } from './object-task.js';
 import { DEFAULT_TIME_SLACK_MS } from './parse-inputs.js';
 import { emptySummary, type RunSummary } from './summary.js';
@@ -146,9 +146,9 @@ class IngestRun {
     this.manifest = await readManifest(this.dataDir);
     this.summary.filesRemoved += (await collectGarbage(this.dataDir, this.manifest)).length;
     this.report();
-    const location = typeof this.options.source === 'string' ? parseLocation(this.options.source) : this.options.source;
+    const given = typeof this.options.source === 'string' ? parseLocation(this.options.source) : this.options.source;
     const sourceOptions = this.options.sourceOptions ?? {};
-    const listed = await this.list(location, sourceOptions);
+    const { location, infos: listed } = await this.list(given, sourceOptions);
     const todo: { info: ObjectInfo; previous: ManifestObject | null }[] = [];
     for (const info of listed) {
       const previous = this.manifest.objects[info.uri] ?? null;
@@ -159,14 +159,14 @@ class IngestRun {
       }
     }
     const partialLeft = Object.values(this.manifest.objects).filter((o) => o.partial && !todo.some((t) => t.info.uri === o.uri));
-    const stale = staleRollupPartitions(this.manifest);
+    const unrolled = filesMissingRollups(this.manifest);
     this.progress.objectsTotal = todo.length;
     this.progress.objectsUnchanged = this.summary.objectsUnchanged;
     this.progress.bytesTotal = todo.every((t) => t.info.size !== null) ? todo.reduce((s, t) => s + (t.info.size ?? 0), 0) : null;
     this.progress.phase = 'ingesting';
     this.report();
 
-    if (todo.length > 0 || partialLeft.length > 0 || stale.length > 0) {
+    if (todo.length > 0 || partialLeft.length > 0 || unrolled.length > 0) {
       const db = await getDb();
       // rows of objects that changed, or that a killed run left half-written, go first
       const purge = [...todo.filter((t) => t.previous).map((t) => t.previous!.id), ...partialLeft.map((o) => o.id)];
@@ -176,18 +176,18 @@ class IngestRun {
         await this.commit(obsolete);
       }
       this.summary.objectsReplaced = todo.filter((t) => t.previous && !t.previous.partial && !t.previous.failed).length;
-      if (todo.length > 0) await this.ingestObjects(db, location, sourceOptions, todo.map((t) => t.info), todo.filter((t) => t.previous).length);
+      if (todo.length > 0) await this.ingestObjects(db, location, sourceOptions, todo.map((t) => t.info));
       const partitions = [...this.touched];
       if (partitions.length > 0) {
         this.setPhase('compacting');
         const compacted = await compactPartitions(db, this.dataDir, this.manifest, partitions);
         await this.commit(compacted.obsolete);
       }
-      const rollupParts = [...new Set([...partitions, ...staleRollupPartitions(this.manifest)])];
-      if (rollupParts.length > 0) {
+      // files without rollups: written by an older version, or a rollup defined since
+      const missing = filesMissingRollups(this.manifest);
+      if (missing.length > 0) {
         this.setPhase('rollups');
-        const rolled = await updateRollups(db, this.dataDir, this.manifest, rollupParts);
-        await this.commit(rolled.obsolete);
+        await this.commit(await writeFileRollups(db, this.dataDir, this.manifest, missing));
       }
     }
     this.setPhase('done');
@@ -196,9 +196,16 @@ class IngestRun {
     return this.summary;
   }
 
-  private async list(location: SourceLocation, sourceOptions: SourceOptions): Promise<ObjectInfo[]> {
+  /** The objects to consider, and the location they are read from (a single file's folder, for a file). */
+  private async list(location: SourceLocation, sourceOptions: SourceOptions): Promise<{ location: SourceLocation; infos: ObjectInfo[] }> {
     if (location.kind === 'stdin') {
       throw new NetworkflowError('bad-option', 'ingest reads objects from a folder or an object store, not standard input', 'save the data to a folder and pass --source <folder>');
+    }
+    // a single local file is listed through its folder, as the only key
+    let only: string | null = null;
+    if (location.kind === 'local' && (await stat(location.path!).catch(() => null))?.isFile()) {
+      only = path.basename(location.path!);
+      location = { ...location, path: path.dirname(location.path!) };
     }
     const source = await openSource(location, sourceOptions);
     const since = this.options.since ?? null;
@@ -207,6 +214,7 @@ class IngestRun {
     try {
       for await (const page of source.list({ signal: this.options.signal })) {
         for (const info of page) {
+          if (only !== null && info.key !== only) continue;
           if (!inWindow(info.key, since, until, DEFAULT_TIME_SLACK_MS)) continue;
           out.push(info);
         }
@@ -215,11 +223,10 @@ class IngestRun {
       await source.close();
     }
     this.summary.objectsListed = out.length;
-    return out;
+    return { location, infos: out };
   }
 
-  private async ingestObjects(db: DuckDB, location: SourceLocation, sourceOptions: SourceOptions, infos: ObjectInfo[], replacedCount: number): Promise<void> {
-    void replacedCount;
+  private async ingestObjects(db: DuckDB, location: SourceLocation, sourceOptions: SourceOptions, infos: ObjectInfo[]): Promise<void> {
     const writer = new LakeWriter(db, this.dataDir, {
       geo: async () => {
         // without the IP data (a broken install) rows keep a null country rather than failing the ingest

@@ -7,7 +7,8 @@ import { parentPort } from 'node:worker_threads';
 import { transferList } from '../store/column-batch.js';
 import { runObjectTask, SourceCache, type ObjectTask, type TaskMessage } from './object-task.js';
 
-export const MAX_IN_FLIGHT = 2;
+/** Batches (32k rows each by default) a worker may have waiting for the writer before it pauses. */
+export const MAX_IN_FLIGHT = 6;
 
 export type ToWorker = { type: 'task'; task: ObjectTask } | { type: 'ack' } | { type: 'close' };
 

@@ -298,7 +298,7 @@ async function manifestStamp(dataDir: string): Promise<string> {
 
 /** What queries depend on; `updatedAt` changes on every commit, even one that changed nothing. */
 function contentOf(m: Manifest): string {
-  return JSON.stringify({ files: m.files, objects: m.objects, rollups: m.rollups });
+  return JSON.stringify({ files: m.files, objects: m.objects });
 }
 
 /** Refuses a manifest whose file paths would read outside the lake or expand as a glob. */

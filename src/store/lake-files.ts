@@ -1,7 +1,8 @@
 /**
  * Maintenance of the lake's files: removing the rows of objects (a changed object is purged and re-ingested),
  * merging the small files that incremental ingests leave in a partition, and deleting files that a crash left
- * behind.
+ * behind. A flow file's rollup files (rollups.ts) follow it: they become obsolete with it, and every flow file
+ * written here gets its rollups before the function returns, so one manifest commit makes both live.
  *
  * Every function here follows the crash discipline of manifest.ts: new files are written under `.staging/`
  * and renamed into place, the in-memory manifest is updated, and the paths that are no longer live are
@@ -9,22 +10,28 @@
  * (deleteFiles). A crash before the commit leaves unlisted files, which collectGarbage removes; a crash after
  * it leaves obsolete files, which collectGarbage removes too.
  */
-import { mkdir, readdir, rename, rm, rmdir, stat } from 'node:fs/promises';
+import { readdir, rm, rmdir } from 'node:fs/promises';
 import path from 'node:path';
 import type { DuckDB } from './duckdb.js';
-import { sqlPath } from './lake-writer.js';
-import { syncDir, type Manifest, type ManifestFile } from './manifest.js';
+import { allocateFilePath, copyToLake, lakeFileSql, parsePartitionKey, partitionKey, readParquetSql } from './lake-io.js';
+import type { Manifest, ManifestFile } from './manifest.js';
+import { obsoleteRollupPaths, writeFileRollups } from './rollups.js';
 import { LAKE_COLUMNS, LAKE_DIRS, MANIFEST_FILE } from './schema.js';
+
+export { allocateFilePath, copyToLake, parsePartitionKey, partitionKey, readParquetSql } from './lake-io.js';
 
 export const DEFAULT_SMALL_FILE_ROWS = 250_000;
 export const DEFAULT_TARGET_ROWS = 4_000_000;
 
 export interface PurgeResult {
-  /** Lake-relative paths no longer live: delete them (deleteFiles) after committing the manifest. */
+  /**
+   * Lake-relative paths no longer live (flow files and their rollup files): delete them (deleteFiles) after
+   * committing the manifest.
+   */
   obsolete: string[];
   /** Files that held other objects' rows too and were rewritten without the purged rows. */
   rewritten: number;
-  /** Partition keys (`YYYY-MM-DD/HH`) whose files changed: their rollups need updating. */
+  /** Partition keys (`YYYY-MM-DD/HH`) whose files changed. */
   partitions: string[];
 }
 
@@ -41,25 +48,8 @@ export interface CompactResult {
   merged: number;
   /** Files written in their place. */
   written: number;
-  /** Partition keys whose files changed: their rollups need updating (the rows did not change, the paths did). */
+  /** Partition keys whose files changed (the rows did not change, the files did). */
   partitions: string[];
-}
-
-const PARTITION_KEY = /^(\d{4}-\d{2}-\d{2})\/(\d{2})$/;
-
-/** `YYYY-MM-DD/HH`: how partitions are named in the manifest's rollups and in these functions' arguments. */
-export function partitionKey(date: string, hour: number): string {
-  return `${date}/${String(hour).padStart(2, '0')}`;
-}
-
-/** Splits a partition key; throws naming the key when it is not `YYYY-MM-DD/HH` with an hour 00–23. */
-export function parsePartitionKey(key: string): { date: string; hour: number } {
-  const m = PARTITION_KEY.exec(key);
-  const hour = m ? Number(m[2]) : NaN;
-  if (!m || hour > 23 || Number.isNaN(Date.parse(`${m[1]}T00:00:00Z`))) {
-    throw new Error(`partition '${key}' is not a partition key; pass 'YYYY-MM-DD/HH' with an hour from 00 to 23, e.g. '2026-11-02/03'`);
-  }
-  return { date: m[1], hour };
 }
 
 /** The live flow files of one partition, sorted by path. */
@@ -75,47 +65,11 @@ export function flowPartitions(manifest: Manifest): string[] {
   return [...new Set(Object.values(manifest.files).map((f) => partitionKey(f.date, f.hour)))].sort();
 }
 
-/** `read_parquet([...exact files...], hive_partitioning = true)` over lake-relative paths (never a glob). */
-export function readParquetSql(dataDir: string, paths: readonly string[]): string {
-  if (paths.length === 0) throw new Error('readParquetSql: no files to read; callers must skip empty partitions');
-  return `read_parquet([${paths.map((p) => sqlPath(path.join(dataDir, p))).join(', ')}], hive_partitioning = true)`;
-}
-
 /**
  * The lake columns in LAKE_COLUMNS order, each cast to its declared type: what every rewrite selects, so the
  * files keep one schema (other engines and the writer rely on the order) and never carry `date`/`hour`.
  */
 export const LAKE_SELECT = LAKE_COLUMNS.map((c) => `CAST("${c.name}" AS ${c.type}) AS "${c.name}"`).join(', ');
-
-/** A new, never-used lake-relative path in a partition folder of `table` (`flows` or `rollups/<name>`). */
-export function allocateFilePath(manifest: Manifest, table: string, key: string, prefix: 'f' | 'r'): string {
-  const { date, hour } = parsePartitionKey(key);
-  const seq = manifest.nextFileSeq++;
-  return path.posix.join(table, `date=${date}`, `hour=${String(hour).padStart(2, '0')}`, `${prefix}-${String(seq).padStart(8, '0')}.parquet`);
-}
-
-/**
- * Runs `COPY (select) TO <staging file>` and renames the result to `target` (lake-relative). Returns false,
- * leaving nothing behind, when the select produced no rows.
- */
-export async function copyToLake(db: DuckDB, dataDir: string, select: string, params: number[], target: string): Promise<{ rows: number; bytes: number } | false> {
-  const stagingDir = path.join(dataDir, LAKE_DIRS.staging);
-  await mkdir(stagingDir, { recursive: true });
-  const staged = path.join(stagingDir, `${process.pid}-${path.posix.basename(target)}`);
-  try {
-    await db.connection.run(`COPY (${select}) TO ${sqlPath(staged)} (FORMAT parquet, COMPRESSION zstd)`, params);
-    const count = await db.connection.runAndReadAll(`SELECT count(*) FROM read_parquet([${sqlPath(staged)}])`);
-    const rows = Number(count.getRows()[0][0]);
-    if (rows === 0) return false;
-    const absolute = path.join(dataDir, target);
-    await mkdir(path.dirname(absolute), { recursive: true });
-    await rename(staged, absolute);
-    await syncDir(path.dirname(absolute));
-    return { rows, bytes: (await stat(absolute)).size };
-  } finally {
-    await rm(staged, { force: true });
-  }
-}
 
 /** Writes `select` (lake columns) as a new flow file of partition `key` and describes it for the manifest. */
 async function writeFlowFile(db: DuckDB, dataDir: string, manifest: Manifest, key: string, select: string, params: number[]): Promise<ManifestFile | null> {
@@ -124,7 +78,7 @@ async function writeFlowFile(db: DuckDB, dataDir: string, manifest: Manifest, ke
   if (!written) return null;
   const stats = await db.connection.runAndReadAll(
     `SELECT epoch_ms(min("timestamp")), epoch_ms(max("timestamp")), list(DISTINCT object_id ORDER BY object_id) FILTER (WHERE object_id IS NOT NULL)
-     FROM read_parquet([${sqlPath(path.join(dataDir, target))}])`,
+     FROM read_parquet([${lakeFileSql(dataDir, target)}])`,
   );
   const [min, max, objects] = stats.getRowsJS()[0] as [bigint | null, bigint | null, number[] | null];
   const { date, hour } = parsePartitionKey(key);
@@ -187,7 +141,7 @@ export async function purgeObjects(db: DuckDB, dataDir: string, manifest: Manife
       if (hit.length === 0) continue;
       const key = partitionKey(file.date, file.hour);
       partitions.add(key);
-      obsolete.push(file.path);
+      obsolete.push(file.path, ...obsoleteRollupPaths(file));
       if (hit.length === file.objects.length) continue;
       const placeholders = hit.map((_, i) => `$${i + 1}`).join(', ');
       const select =
@@ -198,6 +152,7 @@ export async function purgeObjects(db: DuckDB, dataDir: string, manifest: Manife
       rewritten++;
     }
   }
+  await writeFileRollups(db, dataDir, manifest, added);
   replaceFiles(manifest, obsolete, added);
   for (const [uri, object] of Object.entries(manifest.objects)) {
     if (ids.has(object.id)) delete manifest.objects[uri];
@@ -242,9 +197,10 @@ export async function compactPartitions(
       const file = await writeFlowFile(db, dataDir, manifest, key, select, range.params);
       if (file) added.push(file);
     }
+    await writeFileRollups(db, dataDir, manifest, added);
     const paths = small.map((f) => f.path);
     replaceFiles(manifest, paths, added);
-    result.obsolete.push(...paths);
+    result.obsolete.push(...paths, ...small.flatMap(obsoleteRollupPaths));
     result.merged += small.length;
     result.written += added.length;
     result.partitions.push(key);
@@ -276,11 +232,12 @@ async function timeRanges(db: DuckDB, source: string, chunks: number): Promise<{
   return ranges;
 }
 
-/** Every path the manifest keeps live: its flow files and its rollup files. */
+/** Every path the manifest keeps live: its flow files and the rollup files they reference. */
 export function livePaths(manifest: Manifest): Set<string> {
-  const live = new Set(Object.keys(manifest.files));
-  for (const rollup of Object.values(manifest.rollups)) {
-    for (const entry of Object.values(rollup.partitions)) live.add(entry.path);
+  const live = new Set<string>();
+  for (const file of Object.values(manifest.files)) {
+    live.add(file.path);
+    for (const rollup of Object.values(file.rollups ?? {})) live.add(rollup.path);
   }
   return live;
 }
@@ -288,7 +245,8 @@ export function livePaths(manifest: Manifest): Set<string> {
 /**
  * Deletes what a crash left: `.staging/`, a manifest temp file, and every `.parquet` under flows/ and rollups/
  * that the manifest does not list (written before a commit that never happened, or made obsolete by a commit
- * whose deletions never ran), then the folders left empty. Returns the lake-relative paths deleted.
+ * whose deletions never ran), then the folders left empty. A rollup file is listed when a live flow file's
+ * `rollups` references it. Returns the lake-relative paths deleted.
  */
 export async function collectGarbage(dataDir: string, manifest: Manifest): Promise<string[]> {
   const deleted: string[] = [];

@@ -27,6 +27,8 @@ import {
 import type { DuckDB } from './duckdb.js';
 import type { ManifestFile } from './manifest.js';
 import { syncDir } from './manifest.js';
+import { ROLLUPS, rollupSelect } from './rollups.js';
+import { sqlPath } from './sql.js';
 import { LAKE_COLUMNS, LAKE_DIRS } from './schema.js';
 
 /** Rows per DuckDB vector (STANDARD_VECTOR_SIZE). */
@@ -135,7 +137,7 @@ export class LakeWriter {
       const columns = await this.declareColumns(batches, tag, created);
       await con.run(`CREATE TEMP TABLE ${stage} (${columns.map((c) => `"${c.name}" ${c.sqlType}`).join(', ')})`);
       created.push(`TABLE ${stage}`);
-      this.append(stage, columns, batches);
+      await this.append(stage, columns, batches);
       const outDir = path.join(this.dataDir, LAKE_DIRS.staging, `flush-${tag}-${Date.now()}`);
       await mkdir(path.dirname(outDir), { recursive: true });
       // staging holds ms timestamps and 32-bit numbers; text stays ENUM so Parquet gets its dictionary as is
@@ -169,12 +171,51 @@ export class LakeWriter {
           objects: (objects as { items: number[] }).items.map(Number),
         });
       }
+      await this.writeRollups(stage, outDir, files, nextFileSeq);
       for (const dir of new Set(files.map((f) => path.dirname(path.join(this.dataDir, f.path))))) await syncDir(dir);
       await rm(outDir, { recursive: true, force: true });
       return files;
     } finally {
       for (const what of created.reverse()) await con.run(`DROP ${what}`).catch(() => undefined);
     }
+  }
+
+  /**
+   * Every rollup of the flush, from the staging table (its ENUM text columns make the GROUP BYs integer
+   * work), one file per rollup per partition, attached to that partition's flow file of this flush.
+   */
+  private async writeRollups(stage: string, outDir: string, files: ManifestFile[], nextFileSeq: () => number): Promise<void> {
+    const con = this.db.connection;
+    const source = `(SELECT * REPLACE (CAST("timestamp" AS TIMESTAMP) AS "timestamp") FROM ${stage})`;
+    const byPartition = new Map(files.map((f) => [`${f.date}/${String(f.hour).padStart(2, '0')}`, f]));
+    for (const rollup of ROLLUPS) {
+      const dir = path.join(outDir, LAKE_DIRS.rollups, rollup.name);
+      await mkdir(path.dirname(dir), { recursive: true });
+      await con.run(
+        `COPY (SELECT r.*, strftime(r."time", '%Y-%m-%d') AS "date", lpad(CAST(hour(r."time") AS VARCHAR), 2, '0') AS "hour" FROM (${rollupSelect(rollup, source)}) r) ` +
+          `TO ${sqlPath(dir)} (FORMAT parquet, COMPRESSION zstd, PARTITION_BY ("date", "hour"), FILENAME_PATTERN 'part_{i}')`,
+      );
+      for (const [key, file] of byPartition) {
+        const [date, hour] = key.split('/');
+        const part = path.join(dir, `date=${date}`, `hour=${hour}`);
+        const names = (await readdir(part)).filter((f) => f.endsWith('.parquet'));
+        if (names.length !== 1) throw new Error(`${part}: expected one Parquet file of rollup ${rollup.name}, found ${names.length}`);
+        const rel = path.posix.join(LAKE_DIRS.rollups, rollup.name, `date=${date}`, `hour=${hour}`, `r-${String(nextFileSeq()).padStart(8, '0')}.parquet`);
+        const target = path.join(this.dataDir, rel);
+        await mkdir(path.dirname(target), { recursive: true });
+        await rename(path.join(part, names[0]), target);
+        (file.rollups ??= {})[rollup.name] = { path: rel, rows: 0 };
+      }
+    }
+    // row counts from the files' footers, in one query
+    const all = files.flatMap((f) => Object.values(f.rollups ?? {}));
+    if (all.length === 0) return;
+    const counts = await con.runAndReadAll(
+      `SELECT file_name, sum(num_rows) FROM parquet_file_metadata([${all.map((r) => sqlPath(path.join(this.dataDir, r.path))).join(', ')}]) GROUP BY ALL`,
+    );
+    const rowsByPath = new Map(counts.getRows().map(([name, n]) => [String(name), Number(n)]));
+    for (const r of all) r.rows = rowsByPath.get(path.join(this.dataDir, r.path)) ?? 0;
+    for (const dir of new Set(all.map((r) => path.dirname(path.join(this.dataDir, r.path))))) await syncDir(dir);
   }
 
   /** Rows with an address but no country get the address's country. */
@@ -303,7 +344,11 @@ export class LakeWriter {
     return columns;
   }
 
-  private append(table: string, columns: StagingColumn[], batches: PendingBatch[]): void {
+  /**
+   * Appends the batches into the staging table. Yields to the event loop between batches so that the
+   * thread keeps answering the parsing workers (their acknowledgements) while a flush is being copied in.
+   */
+  private async append(table: string, columns: StagingColumn[], batches: PendingBatch[]): Promise<void> {
     const appender = ddb.appender_create(rawConnection(this.db), null, table);
     try {
       const types = columns.map((_, i) => ddb.appender_column_type(appender, i));
@@ -325,6 +370,7 @@ export class LakeWriter {
           ddb.data_chunk_set_size(chunk, n);
           ddb.append_data_chunk(appender, chunk);
         }
+        await new Promise<void>((resolve) => setImmediate(resolve));
       }
       ddb.appender_flush_sync(appender);
     } finally {
@@ -341,11 +387,6 @@ function rawConnection(db: DuckDB): ddb.Connection {
   const raw = (db.connection as unknown as { connection?: ddb.Connection }).connection;
   if (!raw) throw new Error('@duckdb/node-api no longer exposes its connection handle; update lake-writer.ts for this version');
   return raw;
-}
-
-/** A path of ours as a SQL string literal (COPY … TO takes no parameter); quotes doubled. */
-export function sqlPath(p: string): string {
-  return `'${p.replaceAll("'", "''")}'`;
 }
 
 function allInvalid(rows: number): Uint8Array {

@@ -51,6 +51,11 @@ export interface ManifestFile {
   maxTime: number;
   /** Ids of the objects with rows in this file. */
   objects: number[];
+  /**
+   * The dashboard rollups of exactly this file's rows (rollup name → file), written and committed together
+   * with it, so a rollup can never disagree with the raw rows it summarizes; see rollups.ts.
+   */
+  rollups?: Record<string, { path: string; rows: number }>;
 }
 
 export interface Manifest {
@@ -62,19 +67,12 @@ export interface Manifest {
   objects: Record<string, ManifestObject>;
   /** Keyed by lake-relative path. */
   files: Record<string, ManifestFile>;
-  /** Rollup name → its state (see rollups.ts); absent until built. */
-  rollups: Record<string, ManifestRollup>;
   /** Epoch ms of the last commit. */
   updatedAt: number;
 }
 
-export interface ManifestRollup {
-  /** Lake-relative paths of the rollup's files, per partition key `YYYY-MM-DD/HH`. */
-  partitions: Record<string, { path: string; rows: number; source: string }>;
-}
-
 export function emptyManifest(): Manifest {
-  return { version: MANIFEST_VERSION, nextObjectId: 1, nextFileSeq: 1, objects: {}, files: {}, rollups: {}, updatedAt: 0 };
+  return { version: MANIFEST_VERSION, nextObjectId: 1, nextFileSeq: 1, objects: {}, files: {}, updatedAt: 0 };
 }
 
 /** Reads the manifest of a data directory; an absent one is an empty lake. */
@@ -90,7 +88,6 @@ export async function readManifest(dataDir: string): Promise<Manifest> {
   if (m.version !== MANIFEST_VERSION) {
     throw new Error(`${path.join(dataDir, MANIFEST_FILE)}: manifest version ${String(m.version)} is not ${MANIFEST_VERSION}; re-ingest into a new data dir`);
   }
-  m.rollups ??= {};
   return m;
 }
 

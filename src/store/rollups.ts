@@ -1,33 +1,29 @@
 /**
  * Rollups: pre-aggregated tables that let the dashboard answer its common questions without scanning the
- * raw flows. Each is kept per partition (one hour of flows → one rollup file per rollup), so an ingest
- * recomputes only the hours it touched, from those hours' live flow files, and a rollup is exact: equal to
- * the same GROUP BY over the raw rows.
+ * raw flows. Each flow file has its own rollup files (one per rollup), holding the aggregates of exactly that
+ * file's rows; the manifest lists them in the file's `rollups`. A flow file and its rollups are committed in
+ * the same manifest commit and become obsolete together, so a rollup can never disagree with the raw rows:
+ * the union of the rollups of the live files, re-aggregated, equals the same GROUP BY over the live rows.
  *
- * Layout: `rollups/<name>/date=YYYY-MM-DD/hour=HH/r-<seq>.parquet`, zstd; columns `time` (the minute or
- * hour, TIMESTAMP UTC), the dimensions, then the measures (BIGINT). The manifest records each file with a
- * `source` fingerprint of the flow files (and the definition) it was computed from, so a rollup made stale
- * by a crash or a definition change is recognised (staleRollupPartitions) and recomputed.
+ * The lake writer computes them at flush time from its staging table (see rollupSelect); writeFileRollups
+ * computes them for files written by compaction and purge, and for files that lack some (written by an
+ * older version, or before a definition was added: filesMissingRollups).
  *
- * Measures are additive (sums and counts; a sum of nothing known is 0), so a reader may re-aggregate a
- * rollup over any subset of its dimensions and any span of time.
+ * Layout: `rollups/<name>/date=YYYY-MM-DD/hour=HH/r-<seq>.parquet`, zstd; columns `time` (the minute or hour,
+ * TIMESTAMP UTC), the dimensions, then the measures (BIGINT). A partition may hold several files of one
+ * rollup (one per flow file), with the same groups in several of them: readers union and re-aggregate
+ * (rollupMergeSelect). Measures are additive (sums and counts; a sum of nothing known is 0), so a reader may
+ * also re-aggregate over any subset of the dimensions and any span of time.
  */
-import { createHash } from 'node:crypto';
 import type { DuckDB } from './duckdb.js';
-import {
-  allocateFilePath,
-  copyToLake,
-  parsePartitionKey,
-  partitionKey,
-  readParquetSql,
-} from './lake-files.js';
-import type { Manifest, ManifestFile } from './manifest.js';
+import { allocateFilePath, copyToLake, partitionKey, readParquetSql } from './lake-io.js';
+import { liveFiles, type Manifest, type ManifestFile } from './manifest.js';
 import { LAKE_DIRS } from './schema.js';
 
 export type RollupMeasure = 'flows' | 'packets' | 'bytes' | 'bytes_sent' | 'bytes_received';
 
 export interface RollupDefinition {
-  /** Folder name under rollups/ and key in manifest.rollups. */
+  /** Folder name under rollups/ and key in each ManifestFile's `rollups`. */
   name: string;
   /** The dashboard views it serves. */
   purpose: string;
@@ -104,16 +100,17 @@ export const ROLLUPS: readonly RollupDefinition[] = [
   },
 ];
 
-/** Bump when the rollup files' format changes: every rollup then reads as stale and is recomputed. */
-const ROLLUP_FORMAT = 1;
-
 export function getRollup(name: string): RollupDefinition {
   const rollup = ROLLUPS.find((r) => r.name === name);
   if (!rollup) throw new Error(`rollup '${name}' does not exist; known rollups: ${ROLLUPS.map((r) => r.name).join(', ')}`);
   return rollup;
 }
 
-/** The SELECT that computes a rollup from `source` (a read_parquet over one partition's flow files). */
+/**
+ * The SELECT that computes a rollup from `source`: a read_parquet of flow files, or any relation with the lake
+ * columns' names where `timestamp` is a TIMESTAMP (text columns may be ENUMs: grouping them is integer work,
+ * and COPY writes them to Parquet as plain strings). Output columns: `time`, the dimensions, the measures.
+ */
 export function rollupSelect(rollup: RollupDefinition, source: string): string {
   const keys = [`CAST(date_trunc('${rollup.grain}', "timestamp") AS TIMESTAMP) AS "time"`, ...rollup.dimensions.map((d) => `"${d}"`)];
   const measures = rollup.measures.map((m) => `${MEASURE_SQL[m]} AS "${m}"`);
@@ -121,114 +118,74 @@ export function rollupSelect(rollup: RollupDefinition, source: string): string {
   // Minute rollups are sorted by time so that readers' time filters prune row groups. An hourly rollup file
   // holds one hour only, so sorting it would prune nothing, and for the per-address rollups (as many groups
   // as a third of the raw rows on scan-heavy hours) the sort would cost as much as the aggregation.
-  const order = rollup.grain === 'minute' ? ` ORDER BY ${positions}` : '';
+  const order = rollup.grain === 'minute' ? ' ORDER BY 1' : '';
   return `SELECT ${[...keys, ...measures].join(', ')} FROM ${source} GROUP BY ${positions}${order}`;
 }
 
-/** Fingerprint of a rollup's inputs: its definition and the exact flow files (paths never repeat). */
-export function rollupSource(rollup: RollupDefinition, files: readonly ManifestFile[]): string {
-  const hash = createHash('sha256');
-  hash.update(`${ROLLUP_FORMAT}\n${rollupSelect(rollup, '?')}\n`);
-  for (const p of files.map((f) => `${f.path}:${f.rows}`).sort()) hash.update(`${p}\n`);
-  return hash.digest('hex').slice(0, 32);
-}
-
-export interface UpdateRollupsResult {
-  /** Rollup files no longer live: delete them after committing the manifest. */
-  obsolete: string[];
-  /** Rollup files written. */
-  written: number;
+/**
+ * The SELECT that merges rollup rows from `source` (e.g. a read_parquet of rollupFiles): one row per `time`
+ * and dimensions, measures summed. Same columns, in the same order, as rollupSelect.
+ */
+export function rollupMergeSelect(rollup: RollupDefinition, source: string): string {
+  const keys = ['"time"', ...rollup.dimensions.map((d) => `"${d}"`)];
+  const measures = rollup.measures.map((m) => `CAST(sum("${m}") AS BIGINT) AS "${m}"`);
+  return `SELECT ${[...keys, ...measures].join(', ')} FROM ${source} GROUP BY ${keys.map((_, i) => i + 1).join(', ')}`;
 }
 
 /**
- * Recomputes every rollup of each given partition (`YYYY-MM-DD/HH`) from that partition's live flow files
- * and records the new files in `manifest.rollups`; a partition without flow files loses its rollup entries.
- * Entries of rollups no longer defined are dropped from the partitions visited.
+ * Computes every rollup of each given flow file from that file's rows, writes each as a new file of the
+ * file's partition (staged, then renamed) and sets `file.rollups` to exactly them (replacing what it held).
+ * The caller commits the manifest; until then the new files are unlisted and a crash leaves them to
+ * collectGarbage. Returns the rollup paths the files referenced before and no longer do: delete them after
+ * the commit (deleteFiles), as with the other `obsolete` lists.
  */
-export async function updateRollups(db: DuckDB, dataDir: string, manifest: Manifest, partitions: Iterable<string>): Promise<UpdateRollupsResult> {
-  const keys = [...new Set(partitions)].sort();
-  keys.forEach(parsePartitionKey);
-  const files = filesByPartition(manifest);
-  const result: UpdateRollupsResult = { obsolete: [], written: 0 };
-  for (const key of keys) {
-    const sources = files.get(key) ?? [];
-    for (const [name, state] of Object.entries(manifest.rollups)) {
-      const old = state.partitions[key];
-      if (old && (sources.length === 0 || !ROLLUPS.some((r) => r.name === name))) {
-        result.obsolete.push(old.path);
-        delete state.partitions[key];
-      }
-    }
-    if (sources.length === 0) continue;
-    const source = readParquetSql(
-      dataDir,
-      sources.map((f) => f.path),
-    );
+export async function writeFileRollups(db: DuckDB, dataDir: string, manifest: Manifest, files: readonly ManifestFile[]): Promise<string[]> {
+  const obsolete: string[] = [];
+  for (const file of files) {
+    const source = readParquetSql(dataDir, [file.path]);
+    const key = partitionKey(file.date, file.hour);
+    const rollups: NonNullable<ManifestFile['rollups']> = {};
     for (const rollup of ROLLUPS) {
       const target = allocateFilePath(manifest, `${LAKE_DIRS.rollups}/${rollup.name}`, key, 'r');
       const written = await copyToLake(db, dataDir, rollupSelect(rollup, source), [], target);
-      const state = (manifest.rollups[rollup.name] ??= { partitions: {} });
-      const old = state.partitions[key];
-      if (old) result.obsolete.push(old.path);
-      // the lake holds no empty flow files, so a rollup of a partition with files has rows
-      if (!written) throw new Error(`rollup ${rollup.name} of partition ${key} came out empty although its flow files list rows; check the files ${sources.map((f) => f.path).join(', ')}`);
-      state.partitions[key] = { path: target, rows: written.rows, source: rollupSource(rollup, sources) };
-      result.written++;
-    }
-  }
-  return result;
-}
-
-/**
- * Partitions whose rollups do not match their flow files: a rollup missing or computed from other files (or
- * by another definition), or rollup entries left for a partition with no flow files. What ingest repairs
- * after a crash, and what readers must answer from the raw rows instead.
- */
-export function staleRollupPartitions(manifest: Manifest): string[] {
-  const files = filesByPartition(manifest);
-  const stale = new Set<string>();
-  for (const [key, sources] of files) {
-    for (const rollup of ROLLUPS) {
-      const entry = manifest.rollups[rollup.name]?.partitions[key];
-      if (!entry || entry.source !== rollupSource(rollup, sources)) {
-        stale.add(key);
-        break;
+      // every row of a flow file has a timestamp, so a file with rows has at least one group
+      if (!written) {
+        throw new Error(`rollup ${rollup.name} of ${file.path} came out empty although the manifest lists ${file.rows} rows in it; check that the file is a flow file of this lake`);
       }
+      rollups[rollup.name] = { path: target, rows: written.rows };
     }
+    obsolete.push(...obsoleteRollupPaths(file));
+    file.rollups = rollups;
   }
-  for (const [name, state] of Object.entries(manifest.rollups)) {
-    const defined = ROLLUPS.some((r) => r.name === name);
-    for (const key of Object.keys(state.partitions)) {
-      if (!defined || !files.has(key)) stale.add(key);
-    }
-  }
-  return [...stale].sort();
+  return obsolete;
+}
+
+/** The rollup files of a flow file: obsolete together with it when it is dropped or replaced. */
+export function obsoleteRollupPaths(file: ManifestFile): string[] {
+  return Object.values(file.rollups ?? {})
+    .map((r) => r.path)
+    .sort();
+}
+
+/** Live flow files lacking a rollup of ROLLUPS (written by an older version, or before a definition was added), sorted by path. */
+export function filesMissingRollups(manifest: Manifest): ManifestFile[] {
+  return liveFiles(manifest).filter((file) => ROLLUPS.some((r) => !file.rollups?.[r.name]));
 }
 
 /**
- * Lake-relative paths of a rollup's files whose hour overlaps [since, until) (epoch ms; open ends when
- * omitted), sorted. Read them with `read_parquet([...], hive_partitioning = true)`.
+ * Lake-relative paths of a rollup's files for the live flow files that may hold rows in [since, until) (epoch
+ * ms; open ends when omitted), sorted. Several may belong to one partition: read them with
+ * `read_parquet([...], hive_partitioning = true)` through rollupMergeSelect. A flow file in the window
+ * without this rollup is an error (the answer would be short of its rows): run ingest, which repairs it, or
+ * answer from the raw rows.
  */
 export function rollupFiles(manifest: Manifest, name: string, since?: number, until?: number): string[] {
   getRollup(name);
-  const partitions = manifest.rollups[name]?.partitions ?? {};
-  const paths: string[] = [];
-  for (const [key, entry] of Object.entries(partitions)) {
-    const { date, hour } = parsePartitionKey(key);
-    const start = Date.parse(`${date}T00:00:00Z`) + hour * 3_600_000;
-    if ((since === undefined || start + 3_600_000 > since) && (until === undefined || start < until)) paths.push(entry.path);
-  }
-  return paths.sort();
-}
-
-function filesByPartition(manifest: Manifest): Map<string, ManifestFile[]> {
-  const byKey = new Map<string, ManifestFile[]>();
-  for (const file of Object.values(manifest.files)) {
-    const key = partitionKey(file.date, file.hour);
-    const list = byKey.get(key);
-    if (list) list.push(file);
-    else byKey.set(key, [file]);
-  }
-  for (const list of byKey.values()) list.sort((a, b) => (a.path < b.path ? -1 : 1));
-  return byKey;
+  return liveFiles(manifest, since, until)
+    .map((file) => {
+      const entry = file.rollups?.[name];
+      if (!entry) throw new Error(`flow file ${file.path} has no rollup '${name}'; run ingest on this data dir to compute the missing rollups`);
+      return entry.path;
+    })
+    .sort();
 }

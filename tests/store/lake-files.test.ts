@@ -8,15 +8,17 @@ import {
   compactPartitions,
   deleteFiles,
   flowPartitions,
+  livePaths,
   parsePartitionKey,
   partitionFiles,
   purgeObjects,
   readParquetSql,
 } from '../../src/store/lake-files.js';
-import { readManifest, writeManifest, type Manifest } from '../../src/store/manifest.js';
-import { sqlPath } from '../../src/store/lake-writer.js';
+import { liveFiles, readManifest, writeManifest, type Manifest } from '../../src/store/manifest.js';
+import { ROLLUPS, filesMissingRollups, obsoleteRollupPaths, writeFileRollups } from '../../src/store/rollups.js';
 import { LAKE_COLUMNS } from '../../src/store/schema.js';
-import { writeLake, type LakeRowInput } from '../helpers/lake.js';
+import { sqlPath } from '../../src/store/sql.js';
+import { writeLake, type LakeRowInput, type WriteLakeOptions } from '../helpers/lake.js';
 
 const HOUR = 3_600_000;
 const T0 = Date.UTC(2026, 10, 2, 3);
@@ -80,8 +82,25 @@ async function allRows(db: DuckDB, dataDir: string, manifest: Manifest): Promise
   return rows.map((r) => JSON.stringify(r, (_, v: unknown) => (typeof v === 'bigint' ? Number(v) : v))).sort();
 }
 
-/** Checks that the manifest describes the files on disk exactly, and that objects and files agree. */
+/**
+ * Checks that the manifest describes the files on disk exactly, that objects and files agree, and that every
+ * file has all its rollups, each summing to the file's own rows (rollups.test.ts compares them group by group).
+ */
 async function expectConsistent(db: DuckDB, dataDir: string, manifest: Manifest): Promise<void> {
+  expect(filesMissingRollups(manifest)).toEqual([]);
+  for (const file of Object.values(manifest.files)) {
+    const [totals] = await query(db, `SELECT count(*), coalesce(sum(packets), 0), coalesce(sum(bytes), 0) FROM ${readParquetSql(dataDir, [file.path])}`);
+    for (const rollup of ROLLUPS) {
+      const entry = file.rollups![rollup.name];
+      const [[rows, flows, packets, bytes]] = await query(db, `SELECT count(*), sum(flows), sum(packets), sum(bytes) FROM ${readParquetSql(dataDir, [entry.path])}`);
+      expect({ file: file.path, rollup: rollup.name, rows: Number(rows), totals: [flows, packets, bytes].map(Number) }).toEqual({
+        file: file.path,
+        rollup: rollup.name,
+        rows: entry.rows,
+        totals: totals.map(Number),
+      });
+    }
+  }
   for (const file of Object.values(manifest.files)) {
     const abs = path.join(dataDir, file.path);
     const [[rows, min, max, objects]] = await query(
@@ -135,6 +154,17 @@ async function filesOnDisk(dir: string): Promise<string[]> {
   return out.sort();
 }
 
+/** writeLake, then every file's rollups written and the manifest committed: a lake as ingest leaves it. */
+async function rolledLake(dataDir: string, rows: readonly LakeRowInput[], options: WriteLakeOptions = {}): Promise<{ manifest: Manifest }> {
+  const { manifest } = await writeLake(dataDir, rows, options);
+  await writeFileRollups(db, dataDir, manifest, filesMissingRollups(manifest));
+  await writeManifest(dataDir, manifest);
+  return { manifest };
+}
+
+/** The paths a dropped or replaced flow file takes along: itself and its rollup files. */
+const withRollups = (manifest: Manifest, paths: readonly string[]) => paths.flatMap((p) => [p, ...obsoleteRollupPaths(manifest.files[p])]).sort();
+
 let db: DuckDB;
 let root: string;
 let dataDir: string;
@@ -166,16 +196,18 @@ describe('purgeObjects', () => {
   it('drops a file that holds only purged objects and removes their manifest entries', async () => {
     const onlyOne = makeRows(120, [1], 1);
     const mixed = makeRows(300, [2, 3], 2);
-    const first = await writeLake(dataDir, onlyOne, { prefix: 'a' });
-    const { manifest } = await writeLake(dataDir, mixed, { prefix: 'b', base: first.manifest });
+    const first = await rolledLake(dataDir, onlyOne, { prefix: 'a' });
+    const { manifest } = await rolledLake(dataDir, mixed, { prefix: 'b', base: first.manifest });
     addObjects(manifest, [...onlyOne, ...mixed]);
     const before = Object.keys(manifest.files).sort();
+    const expectedGone = before.filter((p) => p.endsWith('/a-0.parquet'));
+    const goneWithRollups = withRollups(manifest, expectedGone);
 
     const result = await purgeObjects(db, dataDir, manifest, [1]);
 
-    const expectedGone = before.filter((p) => p.endsWith('/a-0.parquet'));
     expect(expectedGone.length).toBe(3);
-    expect(result.obsolete.sort()).toEqual(expectedGone);
+    expect(goneWithRollups).toHaveLength(3 * (1 + ROLLUPS.length));
+    expect(result.obsolete.sort()).toEqual(goneWithRollups);
     expect(result.rewritten).toBe(0);
     expect(result.partitions).toEqual(['2026-11-02/03', '2026-11-02/04', '2026-11-02/05']);
     expect(Object.keys(manifest.files).sort()).toEqual(before.filter((p) => !expectedGone.includes(p)));
@@ -187,18 +219,20 @@ describe('purgeObjects', () => {
 
   it('rewrites mixed files without the purged rows; the other objects keep exactly their rows', async () => {
     const rows = makeRows(900, [1, 2, 3, 4], 3);
-    const { manifest } = await writeLake(dataDir, rows, { filesPerPartition: 2 });
+    const { manifest } = await rolledLake(dataDir, rows, { filesPerPartition: 2 });
     addObjects(manifest, rows);
     const other = Object.values(manifest.files)[0];
     const seqBefore = manifest.nextFileSeq;
+    const replaced = withRollups(manifest, Object.keys(manifest.files));
 
     const result = await purgeObjects(db, dataDir, manifest, [2, 4]);
     await writeManifest(dataDir, manifest);
     await deleteFiles(dataDir, result.obsolete);
 
     expect(result.rewritten).toBe(6);
-    expect(result.obsolete).toHaveLength(6);
-    expect(manifest.nextFileSeq).toBe(seqBefore + 6);
+    expect(result.obsolete.sort()).toEqual(replaced);
+    // six new flow files, each with a new file per rollup
+    expect(manifest.nextFileSeq).toBe(seqBefore + 6 * (1 + ROLLUPS.length));
     expect(manifest.files[other.path]).toBeUndefined();
     const reread = await readManifest(dataDir);
     expect(reread).toEqual(manifest);
@@ -219,13 +253,14 @@ describe('purgeObjects', () => {
       expected.set(key, e);
     }
     expect(left.map((r) => r.map(Number))).toEqual([...expected.values()].sort((a, b) => a[0] - b[0] || a[1] - b[1]));
-    expect(await filesOnDisk(dataDir)).toEqual(Object.keys(reread.files).sort());
+    expect(await filesOnDisk(dataDir)).toEqual([...livePaths(reread)].sort());
+    expect(livePaths(reread).size).toBe(6 * (1 + ROLLUPS.length));
     expect(reread.objects['file:///obj-1'].files.sort()).toEqual(Object.keys(reread.files).sort());
   });
 
   it('does nothing for an empty list or ids the lake does not hold, and refuses ids that are not ids', async () => {
     const rows = makeRows(50, [1], 4);
-    const { manifest } = await writeLake(dataDir, rows);
+    const { manifest } = await rolledLake(dataDir, rows);
     addObjects(manifest, rows);
     const copy = structuredClone(manifest);
     expect(await purgeObjects(db, dataDir, manifest, [])).toEqual({ obsolete: [], rewritten: 0, partitions: [] });
@@ -240,8 +275,8 @@ describe('compactPartitions', () => {
   it('merges the small files of the given partitions into one sorted file, leaving big files and other partitions alone', async () => {
     const small = makeRows(600, [1, 2, 3], 5);
     const big = makeRows(400, [4], 6, 1);
-    const first = await writeLake(dataDir, small, { filesPerPartition: 4, prefix: 's' });
-    const { manifest } = await writeLake(dataDir, big, { prefix: 'big', base: first.manifest });
+    const first = await rolledLake(dataDir, small, { filesPerPartition: 4, prefix: 's' });
+    const { manifest } = await rolledLake(dataDir, big, { prefix: 'big', base: first.manifest });
     addObjects(manifest, [...small, ...big]);
     const bigFile = Object.values(manifest.files).find((f) => f.path.includes('big-'))!;
     expect(bigFile.rows).toBe(400);
@@ -255,9 +290,10 @@ describe('compactPartitions', () => {
     expect(result.written).toBe(2);
     expect(result.partitions).toEqual(['2026-11-02/03', '2026-11-02/04']);
     expect(result.obsolete.sort()).toEqual(
-      Object.keys(before.files)
-        .filter((p) => !p.includes('hour=05') && p.includes('/s-'))
-        .sort(),
+      withRollups(
+        before,
+        Object.keys(before.files).filter((p) => !p.includes('hour=05') && p.includes('/s-')),
+      ),
     );
     const hour3 = partitionFiles(manifest, '2026-11-02/03');
     expect(hour3.map((f) => f.path)).toContain(bigFile.path);
@@ -269,12 +305,15 @@ describe('compactPartitions', () => {
     await expectConsistent(db, dataDir, manifest);
     for (const f of [...hour3, ...partitionFiles(manifest, '2026-11-02/04')]) if (f.path !== bigFile.path) await expectLakeFile(db, dataDir, f.path);
     expect(manifest.objects['file:///obj-4'].files).toEqual([bigFile.path]);
+    await writeManifest(dataDir, manifest);
+    await deleteFiles(dataDir, result.obsolete);
+    expect(await filesOnDisk(dataDir)).toEqual([...livePaths(manifest)].sort());
   });
 
   it('splits a merge above targetRows into files covering disjoint time ranges, even with many equal timestamps', async () => {
     // timestamps on 7 distinct seconds only: the split points collapse onto them
     const rows = makeRows(400, [1, 2], 7, 1).map((r, i) => ({ ...r, timestamp: T0 + (i % 7) * 1000 }));
-    const { manifest } = await writeLake(dataDir, rows, { filesPerPartition: 5 });
+    const { manifest } = await rolledLake(dataDir, rows, { filesPerPartition: 5 });
     addObjects(manifest, rows);
     const rowsBefore = await allRows(db, dataDir, manifest);
 
@@ -282,6 +321,7 @@ describe('compactPartitions', () => {
 
     const files = partitionFiles(manifest, '2026-11-02/03').sort((a, b) => a.minTime - b.minTime);
     expect(result).toMatchObject({ merged: 5, written: files.length });
+    expect(result.obsolete).toHaveLength(5 * (1 + ROLLUPS.length));
     expect(files.length).toBeGreaterThan(1);
     expect(files.length).toBeLessThanOrEqual(7);
     for (let i = 1; i < files.length; i++) expect(files[i].minTime).toBeGreaterThan(files[i - 1].maxTime);
@@ -305,8 +345,9 @@ describe('collectGarbage and deleteFiles', () => {
   it('deletes staging, manifest temp files and unlisted Parquet files, keeping every live file', async () => {
     const rows = makeRows(100, [1], 9);
     const { manifest } = await writeLake(dataDir, rows);
+    // rollup files are live when a live flow file references them
     const rollup = 'rollups/minute/date=2026-11-02/hour=03/r-00000001.parquet';
-    manifest.rollups.minute = { partitions: { '2026-11-02/03': { path: rollup, rows: 1, source: 'x' } } };
+    liveFiles(manifest)[0].rollups = { minute: { path: rollup, rows: 1 } };
     const stray = [
       'flows/date=2026-11-02/hour=03/f-00000099.parquet',
       'flows/date=2026-11-09/hour=00/f-00000100.parquet',

@@ -11,8 +11,10 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { BatchEncoder } from '../../src/ingest/encode-batch.js';
 import { newFlowRecord, type FlowRecord } from '../../src/model/index.js';
 import { openDuckDB, type DuckDB } from '../../src/store/duckdb.js';
-import { LakeWriter, sqlPath } from '../../src/store/lake-writer.js';
+import { LakeWriter } from '../../src/store/lake-writer.js';
+import { sqlPath } from '../../src/store/sql.js';
 import type { ManifestFile } from '../../src/store/manifest.js';
+import { ROLLUPS } from '../../src/store/rollups.js';
 import { LAKE_COLUMNS } from '../../src/store/schema.js';
 
 let db: DuckDB;
@@ -109,6 +111,14 @@ describe('LakeWriter round trip', () => {
       expect(f.minTime).toBe(Math.min(...inFile.map((r) => r.ts_ms as number)));
       expect(f.maxTime).toBe(Math.max(...inFile.map((r) => r.ts_ms as number)));
       expect(f.objects).toEqual([42]);
+    }
+    // each file carries every rollup, computed from its own rows
+    for (const f of files) {
+      expect(Object.keys(f.rollups ?? {}).sort()).toEqual(ROLLUPS.map((r) => r.name).sort());
+      const [sum] = (await db.connection.runAndReadAll(`SELECT CAST(sum(flows) AS DOUBLE), CAST(sum(bytes) AS DOUBLE) FROM read_parquet(${sqlPath(path.join(out, f.rollups!.minute.path))})`)).getRows();
+      const inFile = records.filter((r) => new Date(r.timestamp!).toISOString().slice(0, 10) === f.date && new Date(r.timestamp!).getUTCHours() === f.hour);
+      expect(sum.map(Number)).toEqual([inFile.length, inFile.reduce((n, r) => n + r.bytes, 0)]);
+      expect(f.rollups!.minute.rows).toBeGreaterThan(0);
     }
     // nothing left in the staging folder
     expect(await readdir(path.join(out, '.staging'))).toEqual([]);
