@@ -97,6 +97,8 @@ interface ObjectState {
 }
 
 const LOCK_FILE = '.lock';
+/** Small files a partition may hold before ingest merges them. */
+const COMPACT_MIN_FILES = 4;
 
 export async function ingest(options: IngestOptions): Promise<IngestSummary> {
   const started = performance.now();
@@ -180,7 +182,9 @@ class IngestRun {
       const partitions = [...this.touched];
       if (partitions.length > 0) {
         this.setPhase('compacting');
-        const compacted = await compactPartitions(db, this.dataDir, this.manifest, partitions);
+        // a partition is merged once it holds a few small files (incremental runs add one each); merging
+        // every pair would rewrite most of a big first ingest, whose flushes cut hours in two
+        const compacted = await compactPartitions(db, this.dataDir, this.manifest, partitions, { minFiles: COMPACT_MIN_FILES });
         await this.commit(compacted.obsolete);
       }
       // files without rollups: written by an older version, or a rollup defined since

@@ -38,6 +38,8 @@ export interface PurgeResult {
 export interface CompactOptions {
   /** Files with fewer rows than this are merged (default 250,000). */
   smallFileRows?: number;
+  /** A partition is merged only once it has at least this many small files (default 2). */
+  minFiles?: number;
   /** A merge result above this many rows is split into files of about this size (default 4,000,000). */
   targetRows?: number;
 }
@@ -169,7 +171,7 @@ function positiveInteger(name: string, value: number | undefined, fallback: numb
 }
 
 /**
- * Merges, in each given partition, the files smaller than `smallFileRows` (when there are at least two) into
+ * Merges, in each given partition, the files smaller than `smallFileRows` (when there are at least `minFiles`) into
  * one file sorted by time — or several of about `targetRows` rows each, split at time quantiles so that each
  * file covers its own time range. Larger files are left alone.
  */
@@ -182,10 +184,11 @@ export async function compactPartitions(
 ): Promise<CompactResult> {
   const smallFileRows = positiveInteger('smallFileRows', options.smallFileRows, DEFAULT_SMALL_FILE_ROWS);
   const targetRows = positiveInteger('targetRows', options.targetRows, DEFAULT_TARGET_ROWS);
+  const minFiles = Math.max(2, positiveInteger('minFiles', options.minFiles, 2));
   const result: CompactResult = { obsolete: [], merged: 0, written: 0, partitions: [] };
   for (const key of [...new Set(partitions)].sort()) {
     const small = partitionFiles(manifest, key).filter((f) => f.rows < smallFileRows);
-    if (small.length < 2) continue;
+    if (small.length < minFiles) continue;
     const source = readParquetSql(
       dataDir,
       small.map((f) => f.path),
