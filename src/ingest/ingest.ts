@@ -31,7 +31,7 @@ import type { ObjectInfo } from '../sources/types.js';
 import { parseLocation, type SourceLocation, type SourceOptions } from '../sources/uri.js';
 import type { ColumnBatch } from '../store/column-batch.js';
 import { openDuckDB, type DuckDB } from '../store/duckdb.js';
-import { collectGarbage, compactPartitions, deleteFiles, purgeObjects } from '../store/lake-files.js';
+import { collectGarbage, compactPartitions, deleteFiles, partitionsToCompact, purgeObjects } from '../store/lake-files.js';
 import { DEFAULT_FLUSH_ROWS, LakeWriter } from '../store/lake-writer.js';
 import { readManifest, writeManifest, type Manifest, type ManifestFile, type ManifestObject } from '../store/manifest.js';
 import { filesMissingRollups, writeFileRollups } from '../store/rollups.js';
@@ -98,7 +98,7 @@ interface ObjectState {
 
 const LOCK_FILE = '.lock';
 /** Small files a partition may hold before ingest merges them. */
-const COMPACT_MIN_FILES = 4;
+export const COMPACT_MIN_FILES = 4;
 
 export async function ingest(options: IngestOptions): Promise<IngestSummary> {
   const started = performance.now();
@@ -162,13 +162,16 @@ class IngestRun {
     }
     const partialLeft = Object.values(this.manifest.objects).filter((o) => o.partial && !todo.some((t) => t.info.uri === o.uri));
     const unrolled = filesMissingRollups(this.manifest);
+    // partitions a killed run left uncompacted
+    const uncompacted = partitionsToCompact(this.manifest, { minFiles: COMPACT_MIN_FILES });
+    for (const key of uncompacted) this.touched.add(key);
     this.progress.objectsTotal = todo.length;
     this.progress.objectsUnchanged = this.summary.objectsUnchanged;
     this.progress.bytesTotal = todo.every((t) => t.info.size !== null) ? todo.reduce((s, t) => s + (t.info.size ?? 0), 0) : null;
     this.progress.phase = 'ingesting';
     this.report();
 
-    if (todo.length > 0 || partialLeft.length > 0 || unrolled.length > 0) {
+    if (todo.length > 0 || partialLeft.length > 0 || unrolled.length > 0 || uncompacted.length > 0) {
       const db = await getDb();
       // rows of objects that changed, or that a killed run left half-written, go first
       const purge = [...todo.filter((t) => t.previous).map((t) => t.previous!.id), ...partialLeft.map((o) => o.id)];

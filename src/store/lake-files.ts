@@ -170,6 +170,17 @@ function positiveInteger(name: string, value: number | undefined, fallback: numb
   return value;
 }
 
+/** Partitions holding at least `minFiles` files smaller than `smallFileRows`: what compactPartitions would merge. */
+export function partitionsToCompact(manifest: Manifest, options: CompactOptions = {}): string[] {
+  const smallFileRows = positiveInteger('smallFileRows', options.smallFileRows, DEFAULT_SMALL_FILE_ROWS);
+  const minFiles = Math.max(2, positiveInteger('minFiles', options.minFiles, 2));
+  const small = new Map<string, number>();
+  for (const f of Object.values(manifest.files)) {
+    if (f.rows < smallFileRows) small.set(partitionKey(f.date, f.hour), (small.get(partitionKey(f.date, f.hour)) ?? 0) + 1);
+  }
+  return [...small].filter(([, n]) => n >= minFiles).map(([key]) => key).sort();
+}
+
 /**
  * Merges, in each given partition, the files smaller than `smallFileRows` (when there are at least `minFiles`) into
  * one file sorted by time — or several of about `targetRows` rows each, split at time quantiles so that each
