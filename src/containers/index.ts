@@ -11,10 +11,9 @@
 import { pipeline } from 'node:stream';
 import { Readable } from 'node:stream';
 import { createGunzip } from 'node:zlib';
-import { Unzip } from 'fflate';
 import { NetworkflowError } from '../model/index.js';
 import { peekBytes, type Chunk } from './peek.js';
-import { zlibInflateDecoder, type ZlibInflateDecoder } from './zlib-unzip-decoder.js';
+import { readZip, type ZipEntry } from './zip.js';
 
 export type ContainerKind = 'plain' | 'gzip' | 'zip';
 
@@ -151,174 +150,11 @@ function archiveError(err: unknown, name: string, kind: 'gzip' | 'zip'): unknown
   return err;
 }
 
-interface PendingEntry {
-  name: string;
-  queue: Uint8Array[];
-  queuedBytes: number;
-  done: boolean;
-  error: Error | null;
-  /** The zlib decoder of a deflated entry; stored and empty entries are decoded synchronously by fflate. */
-  decoder?: ZlibInflateDecoder;
-  /** Resolves the reader's wait for output or for the decoder to take more input. */
-  wake?: () => void;
-}
-
-/** Inflated bytes queued for an entry above which its decoder is paused until the reader catches up. */
-const QUEUE_HIGH_BYTES = 4 * 1024 * 1024;
-
-function notify(entry: PendingEntry): void {
-  const wake = entry.wake;
-  entry.wake = undefined;
-  wake?.();
-}
-
-/** fflate has handed over all of the entry's compressed bytes: the archive is read past it. */
-function inputPassed(entry: PendingEntry): boolean {
-  return entry.done || entry.error !== null || entry.decoder?.inputEnded === true;
-}
-
-/**
- * Streams the entries of a zip archive (local headers, so data-descriptor entries written by streaming
- * zippers work too). fflate parses the container; deflated entries are inflated by node:zlib off the JS
- * thread. The archive is pulled only as fast as the consumer reads entry bytes: more input is pushed only
- * when the entry's decoder has inflated what it was given, so about one chunk of compressed input is ahead
- * of the reader whatever the archive's size.
- */
-async function* unzipEntries(source: AsyncIterable<Uint8Array>, name: string, limits: ContainerLimits): AsyncGenerator<{ name: string; bytes: AsyncIterable<Uint8Array> }> {
+/** The entries of a zip archive (see zip.ts), metered against the limits as one archive level. */
+function unzipEntries(source: AsyncIterable<Uint8Array>, name: string, limits: ContainerLimits): AsyncGenerator<ZipEntry> {
   const meter = new InflateMeter(name, limits);
-  const input = source[Symbol.asyncIterator]();
-  const discovered: PendingEntry[] = [];
-  const liveDecoders = new Set<ZlibInflateDecoder>();
-  let inputDone = false;
-  let sawEntry = false;
-  /** The decoder fflate creates inside `file.start()`, caught by the registered class below. */
-  const started: { decoder?: ZlibInflateDecoder } = {};
-  const unzip = new Unzip((file) => {
-    sawEntry = true;
-    if (file.name.endsWith('/')) return; // directory: no data to read
-    const entry: PendingEntry = { name: file.name, queue: [], queuedBytes: 0, done: false, error: null };
-    discovered.push(entry);
-    file.ondata = (err, data, final) => {
-      if (err) entry.error = err;
-      else if (data.length > 0) {
-        entry.queue.push(data);
-        entry.queuedBytes += data.length;
-        if (entry.queuedBytes > QUEUE_HIGH_BYTES) entry.decoder?.pause();
-      }
-      if (final) {
-        entry.done = true;
-        if (entry.decoder) liveDecoders.delete(entry.decoder);
-      }
-      notify(entry);
-    };
-    started.decoder = undefined;
-    try {
-      file.start(); // creates the decoder (deflate) and feeds it what fflate already holds of the entry
-    } catch (err) {
-      // fflate reports an unknown compression method through ondata, then throws a TypeError: keep the first
-      entry.error ??= err as Error;
-    }
-    const decoder = started.decoder as ZlibInflateDecoder | undefined; // set during start(), which TS cannot see
-    if (decoder) {
-      entry.decoder = decoder;
-      decoder.onprogress = () => notify(entry);
-      if (!entry.done && entry.error === null) liveDecoders.add(decoder);
-    }
+  return readZip(source, name, {
+    onCompressed: (n) => (meter.compressed += n),
+    onInflated: (n) => meter.addInflated(n),
   });
-  unzip.register(
-    zlibInflateDecoder((decoder) => {
-      started.decoder = decoder;
-    }),
-  );
-
-  /** Feeds one more chunk of the archive to the unzipper; false once the input has ended. */
-  const pump = async (): Promise<boolean> => {
-    if (inputDone) return false;
-    const r = await input.next();
-    try {
-      if (r.done) {
-        inputDone = true;
-        unzip.push(new Uint8Array(0), true);
-        return true;
-      }
-      meter.compressed += r.value.length;
-      unzip.push(r.value);
-    } catch (err) {
-      // fflate rejects the final push when the archive stops inside an entry
-      if (r.done) {
-        throw new NetworkflowError('truncated-archive', `${name}: truncated zip data (the file ends inside an entry)`, 'download the object again', {
-          cause: err,
-        });
-      }
-      throw new NetworkflowError('corrupt-archive', `${name}: corrupt zip data (${(err as Error).message})`, undefined, { cause: err });
-    }
-    return true;
-  };
-
-  async function* entryBytes(entry: PendingEntry): AsyncGenerator<Uint8Array> {
-    try {
-      for (;;) {
-        while (entry.queue.length > 0) {
-          const data = entry.queue.shift() as Uint8Array;
-          entry.queuedBytes -= data.length;
-          if (entry.queuedBytes <= QUEUE_HIGH_BYTES / 2) entry.decoder?.resume();
-          meter.addInflated(data.length);
-          yield data;
-        }
-        if (entry.error) throw zipEntryError(entry.error, name, entry.name);
-        if (entry.done) return;
-        const decoder = entry.decoder;
-        if (decoder && !decoder.acceptsInput) {
-          // input in flight or the entry's input complete: wait for output, an inflated chunk or the end
-          decoder.resume();
-          await new Promise<void>((resolve) => (entry.wake = resolve));
-          continue;
-        }
-        if (!(await pump())) {
-          throw new NetworkflowError('truncated-archive', `${name}: truncated zip data in entry ${entry.name} (the file ends early)`, 'download the object again');
-        }
-      }
-    } finally {
-      // stopped early or failed: free the zlib handle now rather than inflate what nobody reads
-      if (!entry.done) entry.decoder?.terminate();
-    }
-  }
-
-  try {
-    for (;;) {
-      const entry = discovered.shift();
-      if (entry) {
-        yield { name: entry.name, bytes: entryBytes(entry) };
-        // the consumer may have stopped early: stop inflating and read past the rest of this entry
-        if (!entry.done && entry.decoder) {
-          entry.decoder.terminate();
-          liveDecoders.delete(entry.decoder);
-        }
-        entry.queue.length = 0;
-        while (!inputPassed(entry)) {
-          if (!(await pump())) break;
-        }
-        continue;
-      }
-      if (!(await pump())) break;
-    }
-    if (!sawEntry) {
-      throw new NetworkflowError('corrupt-archive', `${name}: zip archive without entries or unreadable`, undefined);
-    }
-  } finally {
-    // an error or an abandoned iteration: no zlib handle outlives the archive, and the source is released
-    for (const decoder of liveDecoders) decoder.terminate();
-    liveDecoders.clear();
-    if (!inputDone) await input.return?.();
-  }
-}
-
-function zipEntryError(err: Error, archive: string, entry: string): NetworkflowError {
-  if (err instanceof NetworkflowError) return err;
-  const msg = err.message || String(err);
-  // fflate says "unexpected EOF"; zlib says "unexpected end of file" (Z_BUF_ERROR)
-  if ((err as NodeJS.ErrnoException).code === 'Z_BUF_ERROR' || /unexpected EOF|end of/i.test(msg)) {
-    return new NetworkflowError('truncated-archive', `${archive}: truncated zip entry ${entry}`, 'download the object again', { cause: err });
-  }
-  return new NetworkflowError('corrupt-archive', `${archive}: corrupt zip entry ${entry} (${msg})`, undefined, { cause: err });
 }

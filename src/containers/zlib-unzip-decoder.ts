@@ -1,104 +1,131 @@
 /**
- * A deflate decoder (zip compression method 8) for fflate's streaming `Unzip`, backed by node:zlib: the
- * inflating runs natively on libuv's thread pool instead of fflate's JavaScript inflate on the JS thread.
- *
- * Unlike fflate's own decoders it is asynchronous: `ondata` fires after `push` has returned. `acceptsInput`
- * tells a reader whether it may feed more compressed input or should wait for the input already handed
- * over to be inflated; `onprogress` fires whenever that may have changed.
+ * Raw-deflate decoding of one zip entry by node:zlib: the inflating runs natively on libuv's thread pool,
+ * off the JS thread. Output waits in a queue for the reader; zlib is paused while the reader is behind, so
+ * little output piles up however fast zlib is. `write` reports how many of the given compressed bytes the
+ * deflate stream used: fewer than given once the stream's final block has ended, which is how the zip
+ * reader finds the end of an entry whose size is not known up front.
  */
 import { createInflateRaw, type InflateRaw } from 'node:zlib';
-import type { AsyncFlateStreamHandler, FlateError, UnzipDecoder, UnzipDecoderConstructor } from 'fflate';
 
-/** Compressed chunks handed to zlib and not yet fully inflated, beyond which a reader should wait. */
-export const MAX_WRITES_IN_FLIGHT = 1;
 /** zlib's output chunk size: larger than zlib's 16 KiB default, so fewer thread-pool round trips. */
 const OUTPUT_CHUNK_BYTES = 64 * 1024;
-const EMPTY = new Uint8Array(0);
+/** Inflated bytes queued for the reader above which zlib is paused until the reader catches up. */
+export const QUEUE_HIGH_BYTES = 4 * 1024 * 1024;
 
 let openInflaters = 0;
 
-/** zlib inflaters created by these decoders and not yet closed (freed), for leak checks. */
+/** zlib inflaters created here and not yet closed (freed), for leak checks. */
 export function openZlibInflaters(): number {
   return openInflaters;
 }
 
-export class ZlibInflateDecoder implements UnzipDecoder {
-  static readonly compression = 8;
-  ondata: AsyncFlateStreamHandler = () => {};
-  /** Called when a compressed chunk has been fully inflated (its output already went to `ondata`). */
-  onprogress: () => void = () => {};
-  /** fflate has pushed the entry's last compressed bytes (also true once terminated and pushed final). */
-  inputEnded = false;
-  /** The final `ondata` (end or error) has been delivered, or the decoder was terminated. */
-  finished = false;
-  private writesInFlight = 0;
+export class RawInflater {
+  private readonly zlib: InflateRaw;
+  private readonly queue: Buffer[] = [];
+  private queuedBytes = 0;
+  /** zlib delivered its last output ('end'): what is queued is all there is. */
+  private ended = false;
+  private error: Error | null = null;
   private paused = false;
-  private readonly inflater: InflateRaw;
+  private wake: (() => void) | undefined;
+  private writeDone: (() => void) | undefined;
 
-  constructor(readonly filename: string) {
-    this.inflater = createInflateRaw({ chunkSize: OUTPUT_CHUNK_BYTES });
+  constructor() {
+    this.zlib = createInflateRaw({ chunkSize: OUTPUT_CHUNK_BYTES });
     openInflaters++;
-    this.inflater.once('close', () => openInflaters--);
-    this.inflater.on('data', (out: Buffer) => {
-      if (!this.finished) this.ondata(null, new Uint8Array(out.buffer as ArrayBuffer, out.byteOffset, out.length), false);
+    this.zlib.once('close', () => {
+      openInflaters--;
+      this.releaseWriter(); // destroyed with a write in flight: its callback may never come
+      this.notify();
     });
-    this.inflater.on('end', () => this.finish(null));
-    // a zlib error (corrupt or truncated deflate data) ends the entry; after terminate() none arrives
-    this.inflater.on('error', (err: Error) => this.finish(err));
+    this.zlib.on('data', (out: Buffer) => {
+      this.queue.push(out);
+      this.queuedBytes += out.length;
+      if (this.queuedBytes > QUEUE_HIGH_BYTES && !this.paused) {
+        this.paused = true;
+        this.zlib.pause();
+      }
+      this.notify();
+    });
+    this.zlib.on('end', () => {
+      this.ended = true;
+      this.notify();
+    });
+    // corrupt deflate data, or the input ended inside the deflate stream ("unexpected end of file")
+    this.zlib.on('error', (err: Error) => this.fail(err));
   }
 
-  /** True while the decoder wants more compressed input now rather than later. */
-  get acceptsInput(): boolean {
-    return !this.finished && !this.inputEnded && this.writesInFlight < MAX_WRITES_IN_FLIGHT;
+  /** True once this inflater failed or was destroyed: further writes are pointless. */
+  get stopped(): boolean {
+    return this.error !== null || this.zlib.destroyed;
   }
 
-  push(chunk: Uint8Array, final: boolean): void {
-    if (final) this.inputEnded = true;
-    if (this.finished) return; // terminated or failed: later input is dropped, as fflate expects
-    if (chunk.length > 0) {
-      this.writesInFlight++;
-      // fflate may reuse the memory it passes, and zlib reads it later: hand zlib a copy
-      this.inflater.write(Buffer.from(chunk), () => {
-        this.writesInFlight--;
-        this.onprogress();
-      });
+  /**
+   * Hands zlib compressed bytes and resolves, with how many of them the deflate stream used, once zlib has
+   * taken them all or the stream ended inside them. zlib holds the bytes until then: do not change them.
+   */
+  async write(piece: Uint8Array): Promise<number> {
+    const before = this.zlib.bytesWritten;
+    await new Promise<void>((resolve) => {
+      this.writeDone = resolve;
+      this.zlib.write(piece, () => this.releaseWriter());
+    });
+    return this.zlib.bytesWritten - before;
+  }
+
+  /** No more input: zlib fails with "unexpected end of file" unless the deflate stream is complete. */
+  end(): void {
+    if (!this.stopped) this.zlib.end();
+  }
+
+  /** The next inflated chunk, or null after the last; throws the inflater's error. */
+  async read(): Promise<Buffer | null> {
+    for (;;) {
+      const out = this.queue.shift();
+      if (out) {
+        this.queuedBytes -= out.length;
+        if (this.paused && this.queuedBytes <= QUEUE_HIGH_BYTES / 2) this.resume();
+        return out;
+      }
+      if (this.error) throw this.error;
+      if (this.ended) return null;
+      this.resume();
+      await new Promise<void>((resolve) => (this.wake = resolve));
     }
-    if (final) this.inflater.end();
   }
 
-  /** Stops output while the reader has enough queued; zlib then stops inflating after its buffer fills. */
-  pause(): void {
-    if (this.paused) return;
-    this.paused = true;
-    this.inflater.pause();
+  /** Ends the inflation with an error that `read` throws (first error wins), freeing the zlib handle. */
+  fail(err: Error): void {
+    this.error ??= err;
+    this.destroy();
+    this.notify();
   }
 
-  resume(): void {
+  /** Frees the zlib handle; pending and later reads see the end or the error already recorded. */
+  destroy(): void {
+    this.queue.length = 0;
+    this.queuedBytes = 0;
+    if (!this.zlib.destroyed) this.zlib.destroy();
+    if (!this.ended && this.error === null) this.error = new Error('inflater destroyed');
+    this.releaseWriter();
+    this.notify();
+  }
+
+  private resume(): void {
     if (!this.paused) return;
     this.paused = false;
-    this.inflater.resume();
+    this.zlib.resume();
   }
 
-  /** Frees the zlib handle; no more `ondata` calls follow. */
-  terminate(): void {
-    this.finished = true;
-    this.inflater.destroy();
+  private releaseWriter(): void {
+    const done = this.writeDone;
+    this.writeDone = undefined;
+    done?.();
   }
 
-  private finish(err: Error | null): void {
-    if (this.finished) return;
-    this.finished = true;
-    if (err) this.ondata(err as FlateError, EMPTY, true);
-    else this.ondata(null, EMPTY, true);
+  private notify(): void {
+    const wake = this.wake;
+    this.wake = undefined;
+    wake?.();
   }
-}
-
-/** A decoder class to register with `Unzip`, reporting each decoder it creates to `onCreate`. */
-export function zlibInflateDecoder(onCreate: (decoder: ZlibInflateDecoder) => void): UnzipDecoderConstructor {
-  return class extends ZlibInflateDecoder {
-    constructor(filename: string) {
-      super(filename);
-      onCreate(this);
-    }
-  };
 }

@@ -1,5 +1,5 @@
 /**
- * Zip entries inflated by node:zlib through fflate's Unzip: whole and identical bytes on large archives,
+ * Zip entries inflated by node:zlib through the streaming zip reader: whole and identical bytes on large archives,
  * bounded read-ahead, errors naming archive and entry, early stops and abandoned iterations that free
  * every zlib handle.
  */
@@ -8,7 +8,7 @@ import { crc32, deflateRawSync } from 'node:zlib';
 import { Zip, ZipPassThrough, strToU8 } from 'fflate';
 import { describe, expect, it } from 'vitest';
 import { unwrap } from '../../src/containers/index.js';
-import { openZlibInflaters } from '../../src/containers/zlib-unzip-decoder.js';
+import { openZlibInflaters } from '../../src/containers/zip.js';
 import { NetworkflowError } from '../../src/model/index.js';
 import { chunked } from '../helpers/parse.js';
 
@@ -360,7 +360,7 @@ describe('unwrap of deflated zip entries (node:zlib)', () => {
     });
     expect(err.code).toBe('corrupt-archive');
     expect(err.message).toContain('odd.bin');
-    expect(err.message).toContain('unknown compression type 99');
+    expect(err.message).toContain('unsupported compression method 99');
   });
 
   it('fails a zip without entries as corrupt', async () => {
