@@ -169,7 +169,7 @@ describe('rollup definitions', () => {
       for (const d of rollup.dimensions) expect(lake.has(d)).toBe(true);
       expect(getRollup(rollup.name)).toBe(rollup);
     }
-    expect(names).toEqual(expect.arrayContaining(['minute', 'hour', 'src_ip', 'dst_ip', 'pair', 'port', 'country']));
+    expect(names).toEqual(expect.arrayContaining(['minute', 'hour', 'src_ip', 'dst_ip', 'port', 'country']));
     expect(() => getRollup('nope')).toThrow("rollup 'nope' does not exist; known rollups: minute");
   });
 });
