@@ -8,7 +8,7 @@ import { transferList } from '../store/column-batch.js';
 import { runObjectTask, SourceCache, type ObjectTask, type TaskMessage } from './object-task.js';
 
 /** Batches (32k rows each by default) a worker may have waiting for the writer before it pauses. */
-export const MAX_IN_FLIGHT = 6;
+export const MAX_IN_FLIGHT = 4;
 
 export type ToWorker = { type: 'task'; task: ObjectTask } | { type: 'ack' } | { type: 'close' };
 

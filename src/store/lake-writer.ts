@@ -33,7 +33,7 @@ import { LAKE_COLUMNS, LAKE_DIRS } from './schema.js';
 
 /** Rows per DuckDB vector (STANDARD_VECTOR_SIZE). */
 const VECTOR_ROWS = 2048;
-export const DEFAULT_FLUSH_ROWS = 1_000_000;
+export const DEFAULT_FLUSH_ROWS = 500_000;
 
 const STAGING_TYPES: Record<(typeof NUMERIC_COLUMNS)[number]['name'], string> = {
   timestamp: 'TIMESTAMP_MS',
@@ -138,6 +138,8 @@ export class LakeWriter {
       await con.run(`CREATE TEMP TABLE ${stage} (${columns.map((c) => `"${c.name}" ${c.sqlType}`).join(', ')})`);
       created.push(`TABLE ${stage}`);
       await this.append(stage, columns, batches);
+      // the rows are in DuckDB now: let the batches' arrays go before the COPY needs its memory
+      batches.length = 0;
       const outDir = path.join(this.dataDir, LAKE_DIRS.staging, `flush-${tag}-${Date.now()}`);
       await mkdir(path.dirname(outDir), { recursive: true });
       // staging holds ms timestamps and 32-bit numbers; text stays ENUM so Parquet gets its dictionary as is
