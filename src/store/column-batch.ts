@@ -95,14 +95,3 @@ export function transferList(batch: ColumnBatch): ArrayBuffer[] {
   }
   return out;
 }
-
-/** Approximate bytes a batch holds (for bounding the writer's buffer). */
-export function batchBytes(batch: ColumnBatch): number {
-  let n = 0;
-  for (const c of Object.values(batch.numeric)) n += c.data.byteLength + (c.validity?.byteLength ?? 0);
-  for (const c of Object.values(batch.text)) {
-    n += c.codes.byteLength + (c.validity?.byteLength ?? 0);
-    for (const v of c.values) n += v.length + 16;
-  }
-  return n;
-}
