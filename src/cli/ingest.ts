@@ -12,13 +12,13 @@ import {
   ingest,
   isFlowFormatId,
   parseLocation,
-  parseTimeBound,
   type FlowFormatId,
   type IngestOptions,
   type IngestProgress,
   type IngestSummary,
 } from '../index.js';
 import { EXIT, UsageError, writeOut, type CliIO } from './io.js';
+import { positiveNumber, timeBound, usable } from './args.js';
 
 export const DATA_DIR_ENV = 'NETWORKFLOW_DATA_DIR';
 
@@ -185,28 +185,6 @@ function dataDirFrom(flag: string | undefined, env: Record<string, string | unde
     throw new UsageError(`${origin} must be a local folder (got ${given}); the lake is written locally, and can be copied to a bucket afterwards`);
   }
   return path.resolve(given);
-}
-
-/** Runs a library parse and turns its bad-option error into a usage error (with its hint). */
-function usable<T>(parse: () => T): T {
-  try {
-    return parse();
-  } catch (err) {
-    const e = err as Error & { hint?: string };
-    throw new UsageError(e.hint ? `${e.message} (${e.hint})` : e.message);
-  }
-}
-
-function timeBound(flag: string, text: string, now: number): number {
-  const t = parseTimeBound(text, now);
-  if (t === null) throw new UsageError(`${flag} needs an ISO 8601 time (2024-05-01T10:00Z) or a duration before now (90m, 24h, 7d) (got ${text})`);
-  return t;
-}
-
-function positiveNumber(flag: string, text: string): number {
-  const n = Number(text);
-  if (!Number.isFinite(n) || n <= 0) throw new UsageError(`${flag} needs a positive number (got ${text})`);
-  return n;
 }
 
 /** The --json document: the summary's counts, with failures as {object, code, message}. */

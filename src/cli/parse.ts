@@ -10,12 +10,12 @@ import {
   azureLocationFromFlags,
   parseInputs,
   parseLocation,
-  parseTimeBound,
   type Diagnostic,
   type FlowFormatId,
   type ParseInputsOptions,
 } from '../index.js';
 import { EXIT, UsageError, writeOut, type CliIO } from './io.js';
+import { positiveNumber, timeBound, usable } from './args.js';
 
 export const PARSE_HELP = `Usage: networkflow parse <input>... [options]
 
@@ -141,28 +141,6 @@ export function parseParseArgs(argv: string[]): ParseCommand | 'help' {
     maxDiagnostics: positiveNumber('--max-diagnostics', values['max-diagnostics'] as string, true),
     options,
   };
-}
-
-/** Runs a library parse and turns its bad-option error into a usage error (with its hint). */
-function usable<T>(parse: () => T): T {
-  try {
-    return parse();
-  } catch (err) {
-    const e = err as Error & { hint?: string };
-    throw new UsageError(e.hint ? `${e.message} (${e.hint})` : e.message);
-  }
-}
-
-function timeBound(flag: string, text: string, now: number): number {
-  const t = parseTimeBound(text, now);
-  if (t === null) throw new UsageError(`${flag} needs an ISO 8601 time (2024-05-01T10:00Z) or a duration before now (90m, 24h, 7d) (got ${text})`);
-  return t;
-}
-
-function positiveNumber(flag: string, text: string, allowZero = false): number {
-  const n = Number(text);
-  if (!Number.isFinite(n) || n < 0 || (!allowZero && n === 0)) throw new UsageError(`${flag} needs a ${allowZero ? 'non-negative' : 'positive'} number (got ${text})`);
-  return n;
 }
 
 export async function runParse(argv: string[], io: CliIO): Promise<number> {

@@ -4,95 +4,13 @@
  * every zlib handle.
  */
 import { createHash } from 'node:crypto';
-import { crc32, deflateRawSync } from 'node:zlib';
 import { Zip, ZipPassThrough, strToU8 } from 'fflate';
 import { describe, expect, it } from 'vitest';
 import { unwrap } from '../../src/containers/index.js';
 import { openZlibInflaters } from '../../src/containers/zip.js';
-import { NetworkflowError } from '../../src/model/index.js';
 import { chunked } from '../helpers/parse.js';
-
-interface ZipInput {
-  name: string;
-  data: Uint8Array;
-  /** 8 = deflate (default), 0 = stored. */
-  method?: 0 | 8;
-  /** Sizes and CRC in a data descriptor after the data, as streaming zippers write them. */
-  descriptor?: boolean;
-}
-
-interface BuiltZip {
-  zip: Buffer;
-  /** Where each entry's compressed data lies in the archive. */
-  ranges: { name: string; start: number; end: number }[];
-}
-
-/** Writes a zip with native deflate (level 6): local headers, optional data descriptors, central directory. */
-function buildZip(files: ZipInput[]): BuiltZip {
-  const parts: Buffer[] = [];
-  const central: Buffer[] = [];
-  const ranges: BuiltZip['ranges'] = [];
-  let offset = 0;
-  const add = (b: Buffer) => {
-    parts.push(b);
-    offset += b.length;
-  };
-  for (const f of files) {
-    const method = f.method ?? 8;
-    const body = method === 8 ? deflateRawSync(f.data, { level: 6 }) : Buffer.from(f.data);
-    const crc = crc32(f.data);
-    const name = Buffer.from(f.name, 'utf8');
-    const flags = 0x800 | (f.descriptor ? 0x08 : 0);
-    const headerAt = offset;
-    const local = Buffer.alloc(30);
-    local.writeUInt32LE(0x04034b50, 0);
-    local.writeUInt16LE(20, 4);
-    local.writeUInt16LE(flags, 6);
-    local.writeUInt16LE(method, 8);
-    local.writeUInt16LE(0x21, 12); // 1980-01-01
-    if (!f.descriptor) {
-      local.writeUInt32LE(crc, 14);
-      local.writeUInt32LE(body.length, 18);
-      local.writeUInt32LE(f.data.length, 22);
-    }
-    local.writeUInt16LE(name.length, 26);
-    add(Buffer.concat([local, name]));
-    ranges.push({ name: f.name, start: offset, end: offset + body.length });
-    add(body);
-    if (f.descriptor) {
-      const dd = Buffer.alloc(16);
-      dd.writeUInt32LE(0x08074b50, 0);
-      dd.writeUInt32LE(crc, 4);
-      dd.writeUInt32LE(body.length, 8);
-      dd.writeUInt32LE(f.data.length, 12);
-      add(dd);
-    }
-    const cd = Buffer.alloc(46);
-    cd.writeUInt32LE(0x02014b50, 0);
-    cd.writeUInt16LE(20, 4);
-    cd.writeUInt16LE(20, 6);
-    cd.writeUInt16LE(flags, 8);
-    cd.writeUInt16LE(method, 10);
-    cd.writeUInt16LE(0x21, 14);
-    cd.writeUInt32LE(crc, 16);
-    cd.writeUInt32LE(body.length, 20);
-    cd.writeUInt32LE(f.data.length, 24);
-    cd.writeUInt16LE(name.length, 28);
-    cd.writeUInt32LE(headerAt, 42);
-    central.push(cd, name);
-  }
-  const cdAt = offset;
-  const cdBytes = Buffer.concat(central);
-  add(cdBytes);
-  const end = Buffer.alloc(22);
-  end.writeUInt32LE(0x06054b50, 0);
-  end.writeUInt16LE(files.length, 8);
-  end.writeUInt16LE(files.length, 10);
-  end.writeUInt32LE(cdBytes.length, 12);
-  end.writeUInt32LE(cdAt, 16);
-  add(end);
-  return { zip: Buffer.concat(parts), ranges };
-}
+import { buildZip } from '../helpers/zip-builder.js';
+import { failure, settled } from '../helpers/async-errors.js';
 
 /** Flow-log-like CSV text (compresses about 5–10×, like real logs), deterministic. */
 function csvText(bytes: number, seed: number): Buffer {
@@ -143,25 +61,11 @@ async function readAll(bytes: AsyncIterable<Uint8Array>): Promise<Buffer> {
   return Buffer.concat(parts);
 }
 
-async function failure(run: () => Promise<unknown>): Promise<NetworkflowError> {
-  try {
-    await run();
-  } catch (err) {
-    expect(err).toBeInstanceOf(NetworkflowError);
-    return err as NetworkflowError;
-  }
-  throw new Error('expected an error');
-}
-
-/** Waits for zlib handles closed by destroy() to report 'close' (emitted on a later tick). */
-async function settled(): Promise<void> {
-  for (let i = 0; i < 5; i++) await new Promise((r) => setImmediate(r));
-}
 
 describe('unwrap of deflated zip entries (node:zlib)', () => {
   it('reads a 50 MB multi-entry zip whole and identical, never reading far ahead of the entry being read', async () => {
     const texts = [csvText(20e6, 1), csvText(12e6, 2), csvText(18e6, 3)];
-    for (const descriptor of [false, true]) {
+    for (const descriptor of [undefined, 'signature'] as const) {
       const { zip, ranges } = buildZip(texts.map((data, i) => ({ name: `flows_${i}.csv`, data, descriptor })));
       const source = new MeteredSource(zip);
       const seen: { name: string; sha: string; pulledAtFirstOutput: number; maxPulledBeyondEntryEnd: number }[] = [];
@@ -195,7 +99,7 @@ describe('unwrap of deflated zip entries (node:zlib)', () => {
     const { zip } = buildZip([
       { name: 'stored.csv', data: big, method: 0 },
       { name: 'empty.csv', data: new Uint8Array(0) },
-      { name: 'dd.csv', data: big, descriptor: true },
+      { name: 'dd.csv', data: big, descriptor: 'signature' },
       { name: 'plain.csv', data: strToU8('a,b\n1,2\n') },
     ]);
     for (const chunkSize of [7, 4096, zip.length]) {
@@ -246,7 +150,7 @@ describe('unwrap of deflated zip entries (node:zlib)', () => {
 
   it('fails a zip cut inside an entry as truncated-archive, for known sizes and data descriptors', async () => {
     const text = csvText(400_000, 6);
-    for (const descriptor of [false, true]) {
+    for (const descriptor of [undefined, 'signature'] as const) {
       const { zip, ranges } = buildZip([
         { name: 'whole.csv', data: strToU8('x\n') },
         { name: 'cut.csv', data: text, descriptor },
@@ -273,8 +177,8 @@ describe('unwrap of deflated zip entries (node:zlib)', () => {
     const tail = csvText(100_000, 8);
     const { zip } = buildZip([
       { name: 'a.csv', data: csvText(3e6, 7) },
-      { name: 'skipped.csv', data: csvText(1e6, 7), descriptor: true },
-      { name: 'b.csv', data: tail, descriptor: true },
+      { name: 'skipped.csv', data: csvText(1e6, 7), descriptor: 'signature' },
+      { name: 'b.csv', data: tail, descriptor: 'signature' },
     ]);
     const source = new MeteredSource(zip, 16 * 1024);
     const read: [string, number | string][] = [];

@@ -16,115 +16,8 @@ import { decodeCp437, openZlibInflaters, readZip } from '../../src/containers/zi
 import { zipStream } from '../../src/generate/writers/common.js';
 import { NetworkflowError } from '../../src/model/index.js';
 import { chunked } from '../helpers/parse.js';
-
-type Descriptor = 'signature' | 'bare' | 'signature64' | 'bare64';
-
-interface RawEntry {
-  name: string | Uint8Array;
-  data: Uint8Array;
-  /** 8 = deflate (default), 0 = stored, anything else is written as is. */
-  method?: number;
-  /** The compressed bytes as written (default: the data deflated at level 6, or stored). */
-  body?: Uint8Array;
-  /** Extra flags (bit 11 is set for string names). */
-  flags?: number;
-  /** A data descriptor after the data (flag bit 3); header CRC and sizes are then 0. */
-  descriptor?: Descriptor;
-  /** Sizes 0xFFFFFFFF in the header and the real ones in a ZIP64 extra field. */
-  zip64Extra?: boolean;
-  extra?: Uint8Array;
-  /** The CRC-32 written to the header or descriptor (default: the data's). */
-  crc?: number;
-}
-
-interface Crafted {
-  zip: Buffer;
-  /** Where each entry's compressed data lies in the archive. */
-  ranges: { start: number; end: number }[];
-}
-
-const le32 = (n: number) => {
-  const b = Buffer.alloc(4);
-  b.writeUInt32LE(n >>> 0);
-  return b;
-};
-const le64 = (n: number) => {
-  const b = Buffer.alloc(8);
-  b.writeBigUInt64LE(BigInt(n));
-  return b;
-};
-
-/** Writes local headers, data, descriptors, a central directory and the end record, as the entries say. */
-function craftZip(entries: RawEntry[]): Crafted {
-  const parts: Buffer[] = [];
-  const central: Buffer[] = [];
-  const ranges: Crafted['ranges'] = [];
-  let offset = 0;
-  const add = (b: Uint8Array) => {
-    parts.push(Buffer.from(b));
-    offset += b.length;
-  };
-  for (const e of entries) {
-    const method = e.method ?? 8;
-    const body = Buffer.from(e.body ?? (method === 8 ? deflateRawSync(e.data, { level: 6 }) : e.data));
-    const crc = e.crc ?? crc32(e.data);
-    const name = typeof e.name === 'string' ? Buffer.from(e.name, 'utf8') : Buffer.from(e.name);
-    const flags = (typeof e.name === 'string' ? 0x800 : 0) | (e.descriptor ? 0x08 : 0) | (e.flags ?? 0);
-    const zip64 = e.zip64Extra || e.descriptor?.endsWith('64');
-    const extra = Buffer.concat([
-      zip64 ? Buffer.concat([Buffer.from([1, 0, 16, 0]), le64(e.descriptor ? 0 : e.data.length), le64(e.descriptor ? 0 : body.length)]) : Buffer.alloc(0),
-      Buffer.from(e.extra ?? []),
-    ]);
-    const local = Buffer.alloc(30);
-    local.writeUInt32LE(0x04034b50, 0);
-    local.writeUInt16LE(zip64 ? 45 : 20, 4);
-    local.writeUInt16LE(flags, 6);
-    local.writeUInt16LE(method, 8);
-    local.writeUInt16LE(0x21, 12);
-    if (!e.descriptor) {
-      local.writeUInt32LE(crc >>> 0, 14);
-      local.writeUInt32LE(zip64 ? 0xffffffff : body.length, 18);
-      local.writeUInt32LE(zip64 ? 0xffffffff : e.data.length, 22);
-    } else if (zip64) {
-      local.writeUInt32LE(0xffffffff, 18);
-      local.writeUInt32LE(0xffffffff, 22);
-    }
-    local.writeUInt16LE(name.length, 26);
-    local.writeUInt16LE(extra.length, 28);
-    const headerAt = offset;
-    add(Buffer.concat([local, name, extra]));
-    ranges.push({ start: offset, end: offset + body.length });
-    add(body);
-    if (e.descriptor) {
-      const wide = e.descriptor.endsWith('64');
-      const size = (n: number) => (wide ? le64(n) : le32(n));
-      add(Buffer.concat([e.descriptor.startsWith('signature') ? le32(0x08074b50) : Buffer.alloc(0), le32(crc), size(body.length), size(e.data.length)]));
-    }
-    const cd = Buffer.alloc(46);
-    cd.writeUInt32LE(0x02014b50, 0);
-    cd.writeUInt16LE(20, 4);
-    cd.writeUInt16LE(20, 6);
-    cd.writeUInt16LE(flags, 8);
-    cd.writeUInt16LE(method, 10);
-    cd.writeUInt32LE(crc >>> 0, 16);
-    cd.writeUInt32LE(body.length, 20);
-    cd.writeUInt32LE(e.data.length, 24);
-    cd.writeUInt16LE(name.length, 28);
-    cd.writeUInt32LE(headerAt, 42);
-    central.push(cd, name);
-  }
-  const cdAt = offset;
-  const cdBytes = Buffer.concat(central);
-  add(cdBytes);
-  const end = Buffer.alloc(22);
-  end.writeUInt32LE(0x06054b50, 0);
-  end.writeUInt16LE(entries.length, 8);
-  end.writeUInt16LE(entries.length, 10);
-  end.writeUInt32LE(cdBytes.length, 12);
-  end.writeUInt32LE(cdAt, 16);
-  add(end);
-  return { zip: Buffer.concat(parts), ranges };
-}
+import { buildZip, le32, type ZipEntrySpec } from '../helpers/zip-builder.js';
+import { failure, settled } from '../helpers/async-errors.js';
 
 /** Deterministic pseudo-random numbers (xorshift32). */
 function rng(seed: number): () => number {
@@ -173,19 +66,6 @@ async function readEntries(zip: Uint8Array, chunkSize = 4096, archive = 'a.zip')
   return out;
 }
 
-async function failure(run: () => Promise<unknown>): Promise<NetworkflowError> {
-  try {
-    await run();
-  } catch (err) {
-    expect(err).toBeInstanceOf(NetworkflowError);
-    return err as NetworkflowError;
-  }
-  throw new Error('expected an error');
-}
-
-async function settled(): Promise<void> {
-  for (let i = 0; i < 5; i++) await new Promise((r) => setImmediate(r));
-}
 
 /** Whether `hay` holds `needle`. */
 const holds = (hay: Uint8Array, needle: number[]) => Buffer.from(hay).indexOf(Buffer.from(needle)) !== -1;
@@ -217,14 +97,14 @@ describe('readZip', () => {
     const level0 = deflateRawSync(stored, { level: 0 }); // stored deflate blocks: the bytes appear as is
     expect(holds(level0, PK_DESCRIPTOR)).toBe(true);
     for (const descriptor of ['signature', 'bare', undefined] as const) {
-      const entries: RawEntry[] = [
+      const entries: ZipEntrySpec[] = [
         { name: 'deflated.csv', data: deflated.data, body: deflated.body, descriptor },
         { name: 'stored.csv', data: stored, method: 0, descriptor },
         { name: 'level0.csv', data: stored, body: level0, descriptor },
         { name: 'after.csv', data: Buffer.from('x\n'), descriptor },
       ];
       if (descriptor === 'bare') entries.splice(1, 1); // stored data of unknown size needs the descriptor's signature
-      const { zip } = craftZip(entries);
+      const { zip } = buildZip(entries);
       for (const chunkSize of [1000, 65536, zip.length]) {
         const got = await readEntries(zip, chunkSize);
         expect(got.map((e) => [e.name, sha256(e.data)])).toEqual(entries.map((e) => [`${e.name}`, sha256(e.data)]));
@@ -235,7 +115,7 @@ describe('readZip', () => {
   it('finds where deflated entries of unknown size end for any chunking, including chunks ending exactly there', async () => {
     const random = rng(42);
     for (let archive = 0; archive < 150; archive++) {
-      const entries: RawEntry[] = [];
+      const entries: ZipEntrySpec[] = [];
       const count = 1 + ((random() * 4) | 0);
       for (let i = 0; i < count; i++) {
         const size = Math.floor(random() ** 3 * 400_000);
@@ -244,7 +124,7 @@ describe('readZip', () => {
         const descriptor = (['signature', 'bare', 'signature64', 'bare64'] as const)[(random() * 4) | 0];
         entries.push({ name: `e${i}.bin`, data, descriptor, body: deflateRawSync(data, { level: (random() * 10) | 0 }) });
       }
-      const { zip, ranges } = craftZip(entries);
+      const { zip, ranges } = buildZip(entries);
       // chunk boundaries at random, or exactly at the end of an entry's deflate stream
       const cuts = new Set<number>();
       for (const r of ranges) if (random() < 0.5) cuts.add(r.end);
@@ -271,14 +151,14 @@ describe('readZip', () => {
 
   it('reads sizes from the ZIP64 extra field and 8-byte sizes from ZIP64 data descriptors', async () => {
     const text = csvText(100_000, rng(3));
-    const entries: RawEntry[] = [
+    const entries: ZipEntrySpec[] = [
       { name: 'z64.csv', data: text, zip64Extra: true },
       { name: 'z64-stored.csv', data: text, method: 0, zip64Extra: true },
       { name: 'dd64.csv', data: text, descriptor: 'signature64' },
       { name: 'dd64-bare.csv', data: text, descriptor: 'bare64' },
       { name: 'dd64-stored.csv', data: text, method: 0, descriptor: 'signature64' },
     ];
-    const { zip } = craftZip(entries);
+    const { zip } = buildZip(entries);
     for (const chunkSize of [7, 5000]) {
       expect((await readEntries(zip, chunkSize)).map((e) => [e.name, sha256(e.data)])).toEqual(entries.map((e) => [e.name, sha256(text)]));
     }
@@ -286,16 +166,16 @@ describe('readZip', () => {
 
   it('reads data descriptors with and without signature, and a CRC that equals the signature', async () => {
     const text = Buffer.from('a,b\n1,2\n'.repeat(1000));
-    const entries: RawEntry[] = [
+    const entries: ZipEntrySpec[] = [
       { name: 'sig.csv', data: text, descriptor: 'signature' },
       { name: 'bare.csv', data: text, descriptor: 'bare' },
       { name: 'stored-sig.csv', data: text, method: 0, descriptor: 'signature' },
     ];
-    const { zip } = craftZip(entries);
+    const { zip } = buildZip(entries);
     expect((await readEntries(zip, 3)).map((e) => [e.name, e.data.equals(text)])).toEqual(entries.map((e) => [e.name, true]));
     // a descriptor without signature whose CRC reads as the signature: the layout is told by the sizes, so
     // the CRC is read as a CRC (here a wrong one: data with this CRC would take ~2^32 tries to find)
-    const spoof = craftZip([{ name: 'odd.csv', data: text, descriptor: 'bare', crc: 0x08074b50 }]).zip;
+    const spoof = buildZip([{ name: 'odd.csv', data: text, descriptor: 'bare', crc: 0x08074b50 }]).zip;
     const err = await failure(() => readEntries(spoof));
     expect(err.code).toBe('corrupt-archive');
     expect(err.message).toMatch(/odd\.csv: CRC-32 mismatch \(recorded 0x08074b50/);
@@ -309,7 +189,7 @@ describe('readZip', () => {
       [0, undefined],
       [0, 'signature'],
     ] as const) {
-      const { zip } = craftZip([
+      const { zip } = buildZip([
         { name: 'ok.csv', data: text, method, descriptor },
         { name: 'damaged.csv', data: text, method, descriptor, crc: crc32(text) ^ 1 },
       ]);
@@ -330,7 +210,7 @@ describe('readZip', () => {
   it('skips bytes after the deflate stream inside an entry of known size, and fails them cut short as truncated', async () => {
     const text = csvText(200_000, rng(12));
     const padded = Buffer.concat([deflateRawSync(text), Buffer.alloc(70_000, 0x50)]);
-    const { zip, ranges } = craftZip([
+    const { zip, ranges } = buildZip([
       { name: 'padded.csv', data: text, body: padded },
       { name: 'next.csv', data: Buffer.from('next\n') },
     ]);
@@ -347,10 +227,10 @@ describe('readZip', () => {
 
   it('fails sizes that do not match the data, and a descriptor that does not match, as corrupt', async () => {
     const text = csvText(20_000, rng(6));
-    const wrongSize = craftZip([{ name: 'a.csv', data: text }]).zip;
+    const wrongSize = buildZip([{ name: 'a.csv', data: text }]).zip;
     wrongSize.writeUInt32LE(text.length + 1, 22); // the header's inflated size
     expect((await failure(() => readEntries(wrongSize))).message).toMatch(/a\.csv: sizes .* do not match/);
-    const { zip, ranges } = craftZip([{ name: 'b.csv', data: text, descriptor: 'signature' }]);
+    const { zip, ranges } = buildZip([{ name: 'b.csv', data: text, descriptor: 'signature' }]);
     zip.writeUInt32LE(12345, ranges[0].end + 8); // the descriptor's compressed size
     const err = await failure(() => readEntries(zip));
     expect(err.code).toBe('corrupt-archive');
@@ -358,12 +238,12 @@ describe('readZip', () => {
   });
 
   it('fails an unsupported compression method and encrypted entries as corrupt, naming archive and entry', async () => {
-    const { zip } = craftZip([{ name: 'odd.bin', data: Buffer.from('data'), method: 12 }]);
+    const { zip } = buildZip([{ name: 'odd.bin', data: Buffer.from('data'), method: 12 }]);
     const err = await failure(() => readEntries(zip, 64, 'in.zip'));
     expect(err.code).toBe('corrupt-archive');
     expect(err.message).toContain('in.zip');
     expect(err.message).toContain('odd.bin: unsupported compression method 12');
-    const locked = craftZip([{ name: 'secret.csv', data: Buffer.from('x'), flags: 1 }]).zip;
+    const locked = buildZip([{ name: 'secret.csv', data: Buffer.from('x'), flags: 1 }]).zip;
     expect((await failure(() => readEntries(locked))).message).toContain('secret.csv: encrypted entries are not supported');
   });
 
@@ -372,7 +252,7 @@ describe('readZip', () => {
     for (const descriptor of [undefined, 'signature', 'bare'] as const) {
       for (const method of [8, 0]) {
         if (method === 0 && descriptor === 'bare') continue;
-        const { zip, ranges } = craftZip([
+        const { zip, ranges } = buildZip([
           { name: 'a.csv', data: text, method, descriptor },
           { name: 'b.csv', data: Buffer.from('b\n'), method, descriptor },
         ]);
@@ -398,12 +278,12 @@ describe('readZip', () => {
   });
 
   it('fails bytes that are no zip header where one is due as corrupt, and an archive without entries', async () => {
-    const { zip, ranges } = craftZip([{ name: 'a.csv', data: Buffer.from('a\n') }, { name: 'b.csv', data: Buffer.from('b\n') }]);
+    const { zip, ranges } = buildZip([{ name: 'a.csv', data: Buffer.from('a\n') }, { name: 'b.csv', data: Buffer.from('b\n') }]);
     zip.write('JUNK', ranges[0].end);
     const err = await failure(() => readEntries(zip));
     expect(err.code).toBe('corrupt-archive');
     expect(err.message).toContain(`no zip entry header at byte ${ranges[0].end}`);
-    const empty = await failure(() => readEntries(craftZip([]).zip, 64, 'empty.zip'));
+    const empty = await failure(() => readEntries(buildZip([]).zip, 64, 'empty.zip'));
     expect(empty.code).toBe('corrupt-archive');
     expect(empty.message).toContain('empty.zip');
     expect(empty.message).toContain('zip archive without entries');
@@ -416,7 +296,7 @@ describe('readZip', () => {
     unicodePath.writeUInt16LE(unicodePath.length - 4, 2);
     const stalePath = Buffer.from(unicodePath);
     stalePath.writeUInt32LE(crc32(utf8Raw) ^ 1, 5); // its CRC no longer matches the header name: ignored
-    const { zip } = craftZip([
+    const { zip } = buildZip([
       { name: 'logs/', data: Buffer.alloc(0), method: 0 },
       { name: 'logs/ä.csv', data: Buffer.from('1\n') },
       { name: cp437, data: Buffer.from('2\n') },
@@ -438,14 +318,14 @@ describe('readZip', () => {
   it('skips entries the consumer leaves unread or stops early, by size or by inflating to the stream end', async () => {
     const random = rng(8);
     const texts = [csvText(2e6, random), csvText(1e6, random), csvText(500_000, random), csvText(300_000, random), csvText(10_000, random)];
-    const entries: RawEntry[] = [
+    const entries: ZipEntrySpec[] = [
       { name: 'known.csv', data: texts[0] },
       { name: 'dd.csv', data: texts[1], descriptor: 'signature' },
       { name: 'stored-dd.csv', data: texts[2], method: 0, descriptor: 'signature' },
       { name: 'stored.csv', data: texts[3], method: 0 },
       { name: 'last.csv', data: texts[4], descriptor: 'bare' },
     ];
-    const { zip } = craftZip(entries);
+    const { zip } = buildZip(entries);
     for (const mode of ['unread', 'first chunk'] as const) {
       const read: string[] = [];
       for await (const e of readZip(chunked(zip, 16 * 1024), 'in')) {
@@ -466,7 +346,7 @@ describe('readZip', () => {
 
   it('releases the source and every inflater when the iteration is abandoned, also mid-skip', async () => {
     const text = csvText(1e6, rng(9));
-    const { zip } = craftZip([
+    const { zip } = buildZip([
       { name: 'a.csv', data: text, descriptor: 'signature' },
       { name: 'b.csv', data: text },
     ]);
@@ -493,7 +373,7 @@ describe('readZip', () => {
   });
 
   it('passes an error of the source on as it is, while inflating or reading headers', async () => {
-    const { zip, ranges } = craftZip([{ name: 'a.csv', data: csvText(300_000, rng(13)), descriptor: 'signature' }]);
+    const { zip, ranges } = buildZip([{ name: 'a.csv', data: csvText(300_000, rng(13)), descriptor: 'signature' }]);
     const broken = new Error('connection reset');
     for (const at of [10, (ranges[0].start + ranges[0].end) >> 1]) {
       async function* source(): AsyncGenerator<Uint8Array> {
@@ -514,7 +394,7 @@ describe('readZip', () => {
 
   it('meters compressed and inflated bytes through the hooks, and stops when a hook throws', async () => {
     const text = csvText(300_000, rng(10));
-    const { zip } = craftZip([{ name: 'a.csv', data: text }]);
+    const { zip } = buildZip([{ name: 'a.csv', data: text }]);
     let compressed = 0;
     let inflated = 0;
     for await (const e of readZip(chunked(zip, 1000), 'in', { onCompressed: (n) => (compressed += n), onInflated: (n) => (inflated += n) })) {
