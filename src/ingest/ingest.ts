@@ -341,8 +341,9 @@ class IngestRun {
     }
     this.summary.filesWritten += files.length;
     const inFiles = new Set(files.flatMap((f) => f.objects));
+    const ended = new Set(ending);
     for (const s of this.states.values()) {
-      if (ending.includes(s)) {
+      if (ended.has(s)) {
         s.committed = true;
         this.recordObject(s);
         this.tally(s);
