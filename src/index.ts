@@ -61,3 +61,4 @@ export * from './store/filter-sql.js';
 export * from './store/flow-store.js';
 export * from './store/lake-files.js';
 export * from './store/rollups.js';
+export * from './analytics/index.js';
