@@ -31,7 +31,7 @@ import type { ObjectInfo } from '../sources/types.js';
 import { parseLocation, type SourceLocation, type SourceOptions } from '../sources/uri.js';
 import type { ColumnBatch } from '../store/column-batch.js';
 import { openDuckDB, type DuckDB } from '../store/duckdb.js';
-import { collectGarbage, compactPartitions, deleteFiles, partitionsToCompact, purgeObjects } from '../store/lake-files.js';
+import { collectGarbage, compactPartitions, deleteFiles, partitionKey, partitionsToCompact, purgeObjects } from '../store/lake-files.js';
 import { DEFAULT_FLUSH_ROWS, LakeWriter } from '../store/lake-writer.js';
 import { readManifest, writeManifest, type Manifest, type ManifestFile, type ManifestObject } from '../store/manifest.js';
 import { filesMissingRollups, writeFileRollups } from '../store/rollups.js';
@@ -183,8 +183,8 @@ class IngestRun {
       // rows of objects that changed, or that a killed run left half-written, go first
       const purge = [...todo.filter((t) => t.previous).map((t) => t.previous!.id), ...partialLeft.map((o) => o.id)];
       if (purge.length > 0) {
-        for (const id of purge) this.touchObjectPartitions(id);
-        const { obsolete } = await purgeObjects(db, this.dataDir, this.manifest, purge);
+        const { obsolete, partitions } = await purgeObjects(db, this.dataDir, this.manifest, purge);
+        for (const key of partitions) this.touched.add(key);
         await this.commit(obsolete);
       }
       this.summary.objectsReplaced = todo.filter((t) => t.previous && !t.previous.partial && !t.previous.failed).length;
@@ -336,7 +336,7 @@ class IngestRun {
   private async commitFlush(files: ManifestFile[], ending: ObjectState[]): Promise<void> {
     for (const f of files) {
       this.manifest.files[f.path] = f;
-      this.touched.add(`${f.date}/${String(f.hour).padStart(2, '0')}`);
+      this.touched.add(partitionKey(f.date, f.hour));
       for (const id of f.objects) this.states.get(id)?.files.add(f.path);
     }
     this.summary.filesWritten += files.length;
@@ -396,12 +396,6 @@ class IngestRun {
     if (obsolete.length > 0) {
       await deleteFiles(this.dataDir, obsolete);
       this.summary.filesRemoved += obsolete.length;
-    }
-  }
-
-  private touchObjectPartitions(id: number): void {
-    for (const f of Object.values(this.manifest.files)) {
-      if (f.objects.includes(id)) this.touched.add(`${f.date}/${String(f.hour).padStart(2, '0')}`);
     }
   }
 

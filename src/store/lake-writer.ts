@@ -155,13 +155,8 @@ export class LakeWriter {
       const files: ManifestFile[] = [];
       for (const row of stats.getRows()) {
         const [date, hour, count, min, max, objects] = row as [string, string, bigint, bigint, { items: number[] }, unknown];
-        const part = path.join(outDir, `date=${date}`, `hour=${hour}`);
-        const names = (await readdir(part)).filter((f) => f.endsWith('.parquet'));
-        if (names.length !== 1) throw new Error(`${part}: expected one Parquet file from the flush, found ${names.length}`);
-        const rel = path.posix.join(LAKE_DIRS.flows, `date=${date}`, `hour=${hour}`, `f-${String(nextFileSeq()).padStart(8, '0')}.parquet`);
+        const rel = await this.placeFile(outDir, LAKE_DIRS.flows, date, Number(hour), 'f', nextFileSeq());
         const target = path.join(this.dataDir, rel);
-        await mkdir(path.dirname(target), { recursive: true });
-        await rename(path.join(part, names[0]), target);
         files.push({
           path: rel,
           date,
@@ -189,7 +184,6 @@ export class LakeWriter {
   private async writeRollups(stage: string, outDir: string, files: ManifestFile[], nextFileSeq: () => number): Promise<void> {
     const con = this.db.connection;
     const source = `(SELECT * REPLACE (CAST("timestamp" AS TIMESTAMP) AS "timestamp") FROM ${stage})`;
-    const byPartition = new Map(files.map((f) => [`${f.date}/${String(f.hour).padStart(2, '0')}`, f]));
     for (const rollup of ROLLUPS) {
       const dir = path.join(outDir, LAKE_DIRS.rollups, rollup.name);
       await mkdir(path.dirname(dir), { recursive: true });
@@ -197,15 +191,8 @@ export class LakeWriter {
         `COPY (SELECT r.*, strftime(r."time", '%Y-%m-%d') AS "date", lpad(CAST(hour(r."time") AS VARCHAR), 2, '0') AS "hour" FROM (${rollupSelect(rollup, source)}) r) ` +
           `TO ${sqlPath(dir)} (FORMAT parquet, COMPRESSION zstd, PARTITION_BY ("date", "hour"), FILENAME_PATTERN 'part_{i}')`,
       );
-      for (const [key, file] of byPartition) {
-        const [date, hour] = key.split('/');
-        const part = path.join(dir, `date=${date}`, `hour=${hour}`);
-        const names = (await readdir(part)).filter((f) => f.endsWith('.parquet'));
-        if (names.length !== 1) throw new Error(`${part}: expected one Parquet file of rollup ${rollup.name}, found ${names.length}`);
-        const rel = path.posix.join(LAKE_DIRS.rollups, rollup.name, `date=${date}`, `hour=${hour}`, `r-${String(nextFileSeq()).padStart(8, '0')}.parquet`);
-        const target = path.join(this.dataDir, rel);
-        await mkdir(path.dirname(target), { recursive: true });
-        await rename(path.join(part, names[0]), target);
+      for (const file of files) {
+        const rel = await this.placeFile(dir, `${LAKE_DIRS.rollups}/${rollup.name}`, file.date, file.hour, 'r', nextFileSeq());
         (file.rollups ??= {})[rollup.name] = { path: rel, rows: 0 };
       }
     }
@@ -218,6 +205,23 @@ export class LakeWriter {
     const rowsByPath = new Map(counts.getRows().map(([name, n]) => [String(name), Number(n)]));
     for (const r of all) r.rows = rowsByPath.get(path.join(this.dataDir, r.path)) ?? 0;
     for (const dir of new Set(all.map((r) => path.dirname(path.join(this.dataDir, r.path))))) await syncDir(dir);
+  }
+
+  /**
+   * Moves the one Parquet file a partitioned COPY wrote for (date, hour) under `copyDir` to its lake path
+   * (`<table>/date=…/hour=HH/<prefix>-<seq>.parquet`, the naming of lake-io's allocateFilePath); returns
+   * that lake-relative path.
+   */
+  private async placeFile(copyDir: string, table: string, date: string, hour: number, prefix: 'f' | 'r', seq: number): Promise<string> {
+    const hh = String(hour).padStart(2, '0');
+    const part = path.join(copyDir, `date=${date}`, `hour=${hh}`);
+    const names = (await readdir(part)).filter((f) => f.endsWith('.parquet'));
+    if (names.length !== 1) throw new Error(`${part}: expected one Parquet file from the flush, found ${names.length}`);
+    const rel = path.posix.join(table, `date=${date}`, `hour=${hh}`, `${prefix}-${String(seq).padStart(8, '0')}.parquet`);
+    const target = path.join(this.dataDir, rel);
+    await mkdir(path.dirname(target), { recursive: true });
+    await rename(path.join(part, names[0]), target);
+    return rel;
   }
 
   /** Rows with an address but no country get the address's country. */

@@ -192,7 +192,6 @@ describe('ingest', () => {
   it('takes over a stale lock, refuses a live one, and removes files a crashed run left uncommitted', { timeout: 60_000 }, async () => {
     const dataDir = path.join(root, 'data-locks');
     const src = path.join(root, 'aws');
-    await writeFile(path.join(root, 'mk'), '');
     await ingest({ source: src, dataDir, concurrency: 0 });
     await writeFile(path.join(dataDir, '.lock'), '999999999'); // no such process
     const stray = path.join(dataDir, 'flows', 'date=2026-11-02', 'hour=00', 'f-99999999.parquet');
