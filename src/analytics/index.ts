@@ -3,3 +3,7 @@ export * from './flows.js';
 export * from './time-buckets.js';
 export { MAX_TOP_LIMIT } from './top-n.js';
 export * from './ports.js';
+export * from './anomaly-types.js';
+export { DEFAULT_THRESHOLDS, type AnomalyThresholds, type TimeSpan } from './anomaly-context.js';
+export { detectAnomalies, anomalyTimeline, anomalyCounts, type DetectOptions } from './anomalies.js';
+export * from './anomaly-score.js';
