@@ -11,6 +11,7 @@ export { azureVnetFormat } from './parsers/flow/azure-vnet.js';
 export { awsVpcFormat } from './parsers/flow/aws-vpc.js';
 export { gcpVpcFormat } from './parsers/flow/gcp-vpc.js';
 export { normalizeIp } from './parsers/ip.js';
+export { protocolFromText, protocolFromNumber } from './parsers/protocol.js';
 export { unwrap, detectContainer, DEFAULT_LIMITS, type ContainerEntry, type ContainerKind, type ContainerLimits } from './containers/index.js';
 export { decodeFlows, type DecodeEvent, type DecodeOptions } from './ingest/decode.js';
 export {

@@ -6,14 +6,18 @@ import { EXIT, UsageError, type CliIO } from './io.js';
 import { runParse } from './parse.js';
 import { runGenerate } from './generate.js';
 import { runIngest } from './ingest.js';
+import { runAnalyze } from './analyze.js';
+import { runExport } from './export.js';
 
 const COMMANDS: Record<string, { summary: string; run: (argv: string[], io: CliIO) => Promise<number> }> = {
   parse: { summary: 'parse flow-log files to normalized records (NDJSON or CSV)', run: runParse },
   generate: { summary: 'write synthetic flow logs with labelled anomalies', run: runGenerate },
   ingest: { summary: 'ingest flow logs into a Parquet lake (incremental, crash-safe)', run: runIngest },
+  analyze: { summary: 'aggregates and anomalies of a lake (or of a source, ingested first)', run: runAnalyze },
+  export: { summary: 'write one aggregate, or the filtered flows, as JSON or CSV', run: runExport },
 };
 
-const PLANNED = ['dashboard', 'analyze', 'verify'];
+const PLANNED = ['dashboard', 'verify'];
 
 export function mainHelp(): string {
   const lines = ['Usage: networkflow <command> [options]', '', 'Commands:'];
