@@ -4,6 +4,6 @@ export * from './time-buckets.js';
 export { MAX_TOP_LIMIT } from './top-n.js';
 export * from './ports.js';
 export * from './anomaly-types.js';
-export { DEFAULT_THRESHOLDS, type AnomalyThresholds, type TimeSpan } from './anomaly-context.js';
+export { DEFAULT_THRESHOLDS, resolveThresholds, type AnomalyThresholds, type TimeSpan } from './anomaly-context.js';
 export { detectAnomalies, anomalyTimeline, anomalyCounts, type DetectOptions } from './anomalies.js';
 export * from './anomaly-score.js';

@@ -7,6 +7,7 @@ import {
   countries,
   deniedBy,
   deniedOverTime,
+  anomalyTimeline,
   detectAnomalies,
   heatmapDayHour,
   heatmapNsgHour,
@@ -19,6 +20,7 @@ import {
   type Anomaly,
   type BucketUnit,
   type Countries,
+  type DetectOptions,
   type DeniedDimension,
   type DeniedRow,
   type DeniedSeriesRow,
@@ -61,6 +63,8 @@ export interface AggregateOptions {
   top?: number;
   /** Bucket of the time series (automatic when absent). */
   bucket?: BucketUnit;
+  /** Detectors, thresholds and baseline of the anomalies (the library's defaults when absent). */
+  anomalies?: DetectOptions;
 }
 
 export type SummaryWithAnomalies = FlowSummary & { anomalies: { count: number; timestamps: number[] } };
@@ -82,13 +86,13 @@ export interface Analysis {
 
 /** The summary with the anomalies' count and start times (ascending) attached. */
 export function withAnomalies(s: FlowSummary, anomalies: readonly Anomaly[]): SummaryWithAnomalies {
-  return { ...s, anomalies: { count: anomalies.length, timestamps: anomalies.map((a) => a.start).sort((a, b) => a - b) } };
+  return { ...s, anomalies: anomalyTimeline(anomalies) };
 }
 
 /** Every aggregate, one query after another (a FlowStore has one DuckDB connection). */
 export async function computeAnalysis(store: FlowStore, filter: Filter, options: AggregateOptions = {}): Promise<Analysis> {
   const { top, bucket } = options;
-  const anomalies = await detectAnomalies(store, filter);
+  const anomalies = await detectAnomalies(store, filter, options.anomalies);
   return {
     filter,
     summary: withAnomalies(await summary(store, filter), anomalies),
@@ -123,7 +127,7 @@ export async function computeAggregate(
   };
   switch (name) {
     case 'summary': {
-      const value = withAnomalies(await summary(store, filter), await detectAnomalies(store, filter));
+      const value = withAnomalies(await summary(store, filter), await detectAnomalies(store, filter, options.anomalies));
       return { value, table: summaryCsv(value) };
     }
     case 'top-talkers': {
@@ -169,7 +173,7 @@ export async function computeAggregate(
       return { value, table: countriesCsv(value) };
     }
     case 'anomalies': {
-      const value = await detectAnomalies(store, filter);
+      const value = await detectAnomalies(store, filter, options.anomalies);
       return { value, table: anomaliesCsv(value) };
     }
   }

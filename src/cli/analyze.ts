@@ -10,7 +10,7 @@ import { csvText } from './csv.js';
 import { FILTER_ARG_OPTIONS, FILTER_HELP, type FilterValues } from './filter-args.js';
 import { DATA_DIR_ENV, runIngest } from './ingest.js';
 import { EXIT, UsageError, writeOut, type CliIO } from './io.js';
-import { bucketArg, choiceArg, dataDirArg, filterArg, localDir, topArg } from './lake-args.js';
+import { ANOMALY_ARG_OPTIONS, ANOMALY_HELP, anomalyArgs, bucketArg, choiceArg, dataDirArg, filterArg, localDir, topArg } from './lake-args.js';
 
 export const ANALYZE_FORMATS = ['table', 'json', 'csv'] as const;
 export type AnalyzeFormat = (typeof ANALYZE_FORMATS)[number];
@@ -33,6 +33,7 @@ Data (one of):
   --endpoint <url>           with --source: object-store endpoint (an emulator or a sovereign cloud)
 
 ${FILTER_HELP}
+${ANOMALY_HELP}
 Options:
   --top <n>                  rows of every top-N list before its "other" row, 1–10000 (default: 10 for
                              talkers, listeners, denied and NSGs; 20 for service ports and IP pairs)
@@ -73,6 +74,7 @@ export function parseAnalyzeArgs(argv: string[], env: Record<string, string | un
         'data-dir': { type: 'string' },
         concurrency: { type: 'string' },
         endpoint: { type: 'string' },
+        ...ANOMALY_ARG_OPTIONS,
         top: { type: 'string' },
         bucket: { type: 'string' },
         format: { type: 'string', default: 'table' },
@@ -104,7 +106,7 @@ export function parseAnalyzeArgs(argv: string[], env: Record<string, string | un
   if (values.quiet) ingestArgs.push('--quiet');
   const cmd: AnalyzeCommand = {
     filter,
-    options: { top: topArg(values.top), bucket: bucketArg(values.bucket) },
+    options: { top: topArg(values.top), bucket: bucketArg(values.bucket), anomalies: anomalyArgs(values, now) },
     format: choiceArg('--format', values.format, ANALYZE_FORMATS),
     quiet: values.quiet,
     ingestArgs,

@@ -13,7 +13,7 @@ import { FILTER_ARG_OPTIONS, FILTER_HELP, type FilterValues } from './filter-arg
 import { flowPages } from './flow-pages.js';
 import { DATA_DIR_ENV } from './ingest.js';
 import { EXIT, UsageError, writeOut, type CliIO } from './io.js';
-import { bucketArg, choiceArg, dataDirArg, filterArg, topArg } from './lake-args.js';
+import { ANOMALY_ARG_OPTIONS, ANOMALY_HELP, anomalyArgs, bucketArg, choiceArg, dataDirArg, filterArg, topArg } from './lake-args.js';
 
 export const EXPORT_FORMATS = ['json', 'csv'] as const;
 export type ExportFormat = (typeof EXPORT_FORMATS)[number];
@@ -40,6 +40,7 @@ Options:
   -h, --help                 this help
 
 ${FILTER_HELP}
+${ANOMALY_HELP}
 Exit codes: 0 ok; 2 the data dir is missing or unreadable; 64 usage error (also an --output that cannot be written).
 `;
 
@@ -66,6 +67,7 @@ export function parseExportArgs(argv: string[], env: Record<string, string | und
         'data-dir': { type: 'string' },
         format: { type: 'string', default: 'json' },
         output: { type: 'string' },
+        ...ANOMALY_ARG_OPTIONS,
         top: { type: 'string' },
         bucket: { type: 'string' },
         help: { type: 'boolean', short: 'h', default: false },
@@ -86,7 +88,7 @@ export function parseExportArgs(argv: string[], env: Record<string, string | und
   if (top !== undefined && target === 'flows') throw new UsageError('--top applies to aggregates; flows are exported in full (narrow them with the filters)');
   const output = values.output;
   if (output !== undefined && output.trim() === '') throw new UsageError('--output needs a file name (got an empty one)');
-  const cmd: ExportCommand = { target, dataDir, filter, options: { top, bucket: bucketArg(values.bucket) }, format: choiceArg('--format', values.format, EXPORT_FORMATS) };
+  const cmd: ExportCommand = { target, dataDir, filter, options: { top, bucket: bucketArg(values.bucket), anomalies: anomalyArgs(values, now) }, format: choiceArg('--format', values.format, EXPORT_FORMATS) };
   if (output !== undefined) cmd.output = path.resolve(output);
   return cmd;
 }

@@ -1,8 +1,8 @@
 /** Flags `analyze` and `export` share: the data dir, --top, --bucket, and the filter flags as a usage error. */
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { MAX_TOP_LIMIT, type BucketUnit, type Filter } from '../index.js';
-import { usable } from './args.js';
+import { ANOMALY_KINDS, DEFAULT_THRESHOLDS, MAX_TOP_LIMIT, resolveThresholds, type AnomalyKind, type AnomalyThresholds, type BucketUnit, type DetectOptions, type Filter } from '../index.js';
+import { timeBound, usable } from './args.js';
 import { filterFromArgs, type FilterValues } from './filter-args.js';
 import { DATA_DIR_ENV } from './ingest.js';
 import { UsageError } from './io.js';
@@ -54,4 +54,66 @@ export function choiceArg<T extends string>(flag: string, text: string, choices:
 /** The filter flags as a Filter, their errors as usage errors. */
 export function filterArg(values: FilterValues, now = Date.now()): Filter {
   return usable(() => filterFromArgs(values, { now }));
+}
+
+/** parseArgs options of the anomaly flags. */
+export const ANOMALY_ARG_OPTIONS = {
+  'anomaly-types': { type: 'string', multiple: true },
+  threshold: { type: 'string', multiple: true },
+  'baseline-since': { type: 'string' },
+  'baseline-until': { type: 'string' },
+} as const;
+
+export const ANOMALY_HELP = `Anomalies:
+  --anomaly-types <list>     detectors to run (default all): ${ANOMALY_KINDS.join(', ')}
+  --threshold <name=value>   override a detector threshold, repeatable (e.g. verticalMinPorts=100,
+                             lateralPorts=22,3389); names and defaults in the README, "Anomaly detection"
+  --baseline-since <time>    the period new talkers and rare countries are compared with (with
+  --baseline-until <time>    --baseline-until; default: the week before the window, else its first quarter)
+`;
+
+export interface AnomalyValues {
+  'anomaly-types'?: string[];
+  threshold?: string[];
+  'baseline-since'?: string;
+  'baseline-until'?: string;
+}
+
+/** The anomaly flags as DetectOptions (undefined when none is given), their errors as usage errors. */
+export function anomalyArgs(values: AnomalyValues, now = Date.now()): DetectOptions | undefined {
+  const options: DetectOptions = {};
+  const types = values['anomaly-types']?.flatMap((v) => v.split(',')).map((v) => v.trim()).filter((v) => v !== '');
+  if (types !== undefined) {
+    for (const t of types) {
+      if (!(ANOMALY_KINDS as readonly string[]).includes(t)) throw new UsageError(`--anomaly-types: '${t}' is not a detector; use ${ANOMALY_KINDS.join(', ')}`);
+    }
+    options.types = types as AnomalyKind[];
+  }
+  if (values.threshold !== undefined) {
+    const thresholds: Partial<AnomalyThresholds> = {};
+    for (const item of values.threshold) {
+      const eq = item.indexOf('=');
+      const name = item.slice(0, eq).trim();
+      if (eq < 0 || !(name in DEFAULT_THRESHOLDS)) {
+        throw new UsageError(`--threshold needs name=value with a name of ${Object.keys(DEFAULT_THRESHOLDS).join(', ')} (got ${item})`);
+      }
+      const text = item.slice(eq + 1).trim();
+      const numbers = text.split(',').map((x) => (x.trim() === '' ? NaN : Number(x)));
+      if (numbers.some((n) => !Number.isFinite(n)) || (name !== 'lateralPorts' && numbers.length !== 1)) {
+        throw new UsageError(`--threshold ${name} needs ${name === 'lateralPorts' ? 'a comma-separated list of ports' : 'a number'} (got ${text})`);
+      }
+      (thresholds as Record<string, number | number[]>)[name] = name === 'lateralPorts' ? numbers : numbers[0];
+    }
+    usable(() => resolveThresholds(thresholds)); // the library's own checks (ranges), as usage errors
+    options.thresholds = thresholds;
+  }
+  const since = values['baseline-since'];
+  const until = values['baseline-until'];
+  if ((since === undefined) !== (until === undefined)) throw new UsageError('--baseline-since and --baseline-until go together');
+  if (since !== undefined && until !== undefined) {
+    const span = { since: timeBound('--baseline-since', since, now), until: timeBound('--baseline-until', until, now) };
+    if (span.since >= span.until) throw new UsageError(`--baseline-since (${since}) must be before --baseline-until (${until})`);
+    options.baseline = span;
+  }
+  return Object.keys(options).length > 0 ? options : undefined;
 }

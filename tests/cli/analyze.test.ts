@@ -177,6 +177,45 @@ describe('networkflow analyze', () => {
     expect(expected).toBeLessThan(lake.records.length);
   }, 60_000);
 
+  it('passes the anomaly flags to the detectors', async () => {
+    const baseline = { since: START, until: START + HOUR };
+    const run = await runCli([
+      'analyze', '--data-dir', lake.dataDir, '--format', 'json', '--anomaly-types', 'lateral-movement,new-external-talker',
+      '--anomaly-types', 'persistent-connection', '--threshold', 'lateralMinHosts=3', '--threshold', 'lateralPorts=22,3389',
+      '--threshold', 'newTalkerMinFlows=2', '--baseline-since', new Date(baseline.since).toISOString(), '--baseline-until', new Date(baseline.until).toISOString(),
+    ]);
+    expect(run.code, run.stderr).toBe(0);
+    const options = {
+      types: ['lateral-movement', 'new-external-talker', 'persistent-connection'] as const,
+      thresholds: { lateralMinHosts: 3, lateralPorts: [22, 3389], newTalkerMinFlows: 2 },
+      baseline,
+    };
+    const expected = await detectAnomalies(store, {}, { ...options, types: [...options.types] });
+    const doc = JSON.parse(run.stdout) as { anomalies: unknown[]; summary: { anomalies: { count: number } } };
+    expect(doc.anomalies).toEqual(JSON.parse(JSON.stringify(expected)));
+    expect(expected.length).toBeGreaterThan(0); // the lowered thresholds make the detectors speak on this small lake
+    expect(doc.summary.anomalies.count).toBe(expected.length);
+  }, 60_000);
+
+  it.each([
+    [['--anomaly-types', 'nope'], /'nope' is not a detector/],
+    [['--threshold', 'spikeMinZ'], /name=value/],
+    [['--threshold', 'nope=3'], /name=value/],
+    [['--threshold', 'spikeMinZ=x'], /spikeMinZ needs a number/],
+    [['--threshold', 'spikeMinZ=1,2'], /spikeMinZ needs a number/],
+    [['--threshold', 'lateralPorts=22,'], /list of ports/],
+    [['--baseline-since', '2026-11-01'], /go together/],
+    [['--baseline-since', '2026-11-02', '--baseline-until', '2026-11-01'], /must be before/],
+  ])('rejects anomaly flags %j', (args, message) => {
+    expect(() => parseAnalyzeArgs(['--data-dir', '/tmp/x', ...args], NO_ENV, NOW)).toThrow(message);
+  });
+
+  it('reports a threshold the library rejects as a usage error', async () => {
+    const run = await runCli(['analyze', '--data-dir', lake.dataDir, '--threshold', 'spikeMinZ=-1']);
+    expect(run.code).toBe(64);
+    expect(run.stderr).toMatch(/anomaly threshold spikeMinZ: -1 is not valid/);
+  });
+
   it('prints readable tables: the summary, the top talker and its flows as a plain loop finds them, every section, the anomalies', async () => {
     const run = await runCli(['analyze', '--data-dir', lake.dataDir, '--top', '5']);
     expect(run.code, run.stderr).toBe(0);
