@@ -32,7 +32,7 @@ import { parseLocation, type SourceLocation, type SourceOptions } from '../sourc
 import type { ColumnBatch } from '../store/column-batch.js';
 import { openDuckDB, type DuckDB } from '../store/duckdb.js';
 import { collectGarbage, compactPartitions, deleteFiles, partitionKey, partitionsToCompact, purgeObjects } from '../store/lake-files.js';
-import { DEFAULT_FLUSH_ROWS, LakeWriter } from '../store/lake-writer.js';
+import { DEFAULT_FLUSH_ROWS, DEFAULT_FLUSH_TEXT_CHARS, LakeWriter } from '../store/lake-writer.js';
 import { readManifest, writeManifest, type Manifest, type ManifestFile, type ManifestObject } from '../store/manifest.js';
 import { filesMissingRollups, writeFileRollups } from '../store/rollups.js';
 import { runObjectTask, SourceCache, type ObjectStats, type ObjectTask, type TaskMessage } from './object-task.js';
@@ -68,6 +68,8 @@ export interface IngestOptions {
   signal?: AbortSignal;
   /** Rows buffered before a flush to Parquet (default 500,000). */
   flushRows?: number;
+  /** Characters of distinct text buffered before a flush (default 48M; see DEFAULT_FLUSH_TEXT_CHARS). */
+  flushTextChars?: number;
   /** Rows per batch from a worker (default 32,768). */
   batchRows?: number;
 }
@@ -249,6 +251,8 @@ class IngestRun {
       },
     });
     const flushRows = this.options.flushRows ?? DEFAULT_FLUSH_ROWS;
+    const flushTextChars = this.options.flushTextChars ?? DEFAULT_FLUSH_TEXT_CHARS;
+    const full = () => writer.bufferedRows >= flushRows || writer.bufferedTextChars >= flushTextChars;
     const tasks: ObjectTask[] = infos.map((info) => {
       const id = this.manifest.nextObjectId++;
       this.states.set(id, { id, info, replaced: false, stats: null, failure: null, files: new Set(), ended: false, committed: false });
@@ -272,7 +276,7 @@ class IngestRun {
       await this.commitFlush(files, ending);
     };
     const startFlushIfFull = (): void => {
-      if (flushing || writer.bufferedRows < flushRows) return;
+      if (flushing || !full()) return;
       flushing = flush().finally(() => {
         flushing = null;
         startFlushIfFull();
@@ -288,7 +292,7 @@ class IngestRun {
         this.progress.records += m.batch.rows;
         startFlushIfFull();
         // hold the acknowledgement while the buffer is over its limit: the worker pauses
-        if (flushing && writer.bufferedRows >= flushRows) deferredAcks.push(ack);
+        if (flushing && full()) deferredAcks.push(ack);
         else ack();
       } else if (m.type === 'progress') {
         this.setBytes(m.objectId, m.bytesRead);

@@ -34,6 +34,12 @@ import { LAKE_COLUMNS, LAKE_DIRS } from './schema.js';
 /** Rows per DuckDB vector (STANDARD_VECTOR_SIZE). */
 const VECTOR_ROWS = 2048;
 export const DEFAULT_FLUSH_ROWS = 500_000;
+/**
+ * Dictionary characters buffered before a flush: 500k rows of CSV hold a few MB of distinct text, 100k GCP
+ * entries ~70M characters of attributes, whose ENUM the 256 MB ingest DuckDB could not allocate with room
+ * to sort (measured: 190k GCP rows failed with "failed to allocate 132.9 MiB").
+ */
+export const DEFAULT_FLUSH_TEXT_CHARS = 48_000_000;
 
 const STAGING_TYPES: Record<(typeof NUMERIC_COLUMNS)[number]['name'], string> = {
   timestamp: 'TIMESTAMP_MS',
@@ -60,6 +66,13 @@ interface PendingBatch {
 }
 
 /** One column of the staging table, as the appender fills it. */
+/** Characters in a batch's text dictionaries: what the flush's ENUM types will hold. */
+function dictionaryChars(batch: ColumnBatch): number {
+  let n = 0;
+  for (const column of Object.values(batch.text)) for (const v of column.values) n += v.length;
+  return n;
+}
+
 interface StagingColumn {
   name: string;
   sqlType: string;
@@ -70,6 +83,7 @@ interface StagingColumn {
 export class LakeWriter {
   private pending: PendingBatch[] = [];
   private rows = 0;
+  private textChars = 0;
   private flushNo = 0;
   private ready: Promise<void> | null = null;
 
@@ -95,17 +109,28 @@ export class LakeWriter {
     return this.rows;
   }
 
+  /**
+   * Characters of text in the buffered batches' dictionaries. A flush declares them as ENUM types, and
+   * DuckDB's Parquet writer allocates an ENUM's whole dictionary at once: inputs with a distinct long value
+   * per row (GCP's attributes, ~700 characters each) must flush on this budget long before the row count.
+   */
+  get bufferedTextChars(): number {
+    return this.textChars;
+  }
+
   /** Takes a batch of one object's rows (the writer owns its buffers from now on). */
   add(batch: ColumnBatch, objectId: number): void {
     if (batch.rows === 0) return;
     this.pending.push({ batch, objectId });
     this.rows += batch.rows;
+    this.textChars += dictionaryChars(batch);
   }
 
   /** Forgets the buffered rows of an object (it failed; its other rows are purged by the caller). */
   drop(objectId: number): void {
     this.pending = this.pending.filter((p) => p.objectId !== objectId);
     this.rows = this.pending.reduce((n, p) => n + p.batch.rows, 0);
+    this.textChars = this.pending.reduce((n, p) => n + dictionaryChars(p.batch), 0);
   }
 
   /**
@@ -117,6 +142,7 @@ export class LakeWriter {
     const batches = this.pending;
     this.pending = [];
     this.rows = 0;
+    this.textChars = 0;
     this.ready ??= this.createHourType();
     await this.ready;
     if (this.loadGeo && batches.some(({ batch }) => batch.text.geo_src.validity !== null || batch.text.geo_dst.validity !== null)) {

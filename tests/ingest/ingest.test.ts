@@ -117,6 +117,17 @@ describe('ingest', () => {
     expect(Number(mismatches)).toBe(0);
   });
 
+  it('flushes on the text budget before the row count: long distinct values (GCP attributes) in small flushes, same lake', { timeout: 120_000 }, async () => {
+    const gcpDir = path.join(root, 'gcp');
+    await generateFlowLogs(localObjectWriter(gcpDir), { format: 'gcp-vpc', hours: 2, start: '2026-11-02T00:00:00Z', seed: 13, flowsPerHour: 1500 });
+    const whole = await ingest({ source: gcpDir, dataDir: path.join(root, 'gcp-a'), concurrency: 0 });
+    const budget = await ingest({ source: gcpDir, dataDir: path.join(root, 'gcp-b'), concurrency: 0, flushTextChars: 200_000 });
+    expect(budget.records).toBe(whole.records);
+    // ~700 characters of attributes per entry: a 200k budget flushes every few hundred rows (compaction then merges)
+    expect(budget.filesWritten).toBeGreaterThan(whole.filesWritten);
+    expect(await lakeHourly(path.join(root, 'gcp-b'))).toEqual(await lakeHourly(path.join(root, 'gcp-a')));
+  });
+
   it('a rerun with nothing new reads nothing and changes nothing', { timeout: 60_000 }, async () => {
     const dataDir = path.join(root, 'data-workers');
     const before = await readFile(path.join(dataDir, 'manifest.json'), 'utf8');

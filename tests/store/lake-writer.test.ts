@@ -168,6 +168,26 @@ describe('LakeWriter round trip', () => {
     expect(await writer.flush(() => 1)).toEqual([]);
   });
 
+  it('counts the characters of the buffered dictionaries, which drop and flush give back', async () => {
+    const writer = new LakeWriter(db, dir);
+    const batch = (objectId: number, attributes: string) => {
+      const enc = new BatchEncoder({ capacity: 4 });
+      enc.add(record(1, { attributes: { note: attributes } }));
+      enc.add(record(2, { attributes: { note: attributes } }));
+      const b = enc.finish();
+      writer.add(b, objectId);
+      return Object.values(b.text).reduce((n, c) => n + c.values.reduce((m, v) => m + v.length, 0), 0);
+    };
+    const a = batch(1, 'x'.repeat(1000));
+    const b = batch(2, 'y'.repeat(10));
+    expect(a).toBeGreaterThan(1000);
+    expect(writer.bufferedTextChars).toBe(a + b);
+    writer.drop(1);
+    expect(writer.bufferedTextChars).toBe(b);
+    expect(await writer.flush(() => 900)).toHaveLength(1);
+    expect(writer.bufferedTextChars).toBe(0);
+  });
+
   it('dictionaries wider than 255 and 65,535 values keep every value (1-, 2- and 4-byte ENUM codes)', async () => {
     const n = 70_000;
     const records = Array.from({ length: n }, (_, i) => record(i, { timestamp: T0 + (i % 3_600) * 1000, src_ip: `10.${(i >> 16) & 255}.${(i >> 8) & 255}.${i & 255}`, nsg_name: `nsg-${i % 300}` }));
