@@ -42,6 +42,7 @@ for (const sc of SCENARIOS) {
         seed: sc.seed, format: sc.format, hours: sc.hours, 'flows/h': sc.flowsPerHour, flows: gen.flows, anomalies: found.length,
         'false pos.': report.falsePositives.length, missed: report.missed.length, 'detect ms': Math.round(ms),
       });
+      console.log(`seed ${sc.seed} ${sc.format} ${sc.hours} h × ${sc.flowsPerHour}/h: ${found.length} anomalies, ${report.falsePositives.length} false positives, ${report.missed.length} missed, detection ${Math.round(ms)} ms`);
       for (const a of report.falsePositives) console.log(`  seed ${sc.seed} false positive: ${a.type}: ${a.summary}`);
       for (const m of report.missed) console.log(`  seed ${sc.seed} missed: ${m.kind} did not find ${m.label.type} (${m.label.start})`);
     } finally {
