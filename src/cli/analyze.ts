@@ -2,11 +2,11 @@
 import { mkdtemp, rm } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
-import { parseArgs } from 'node:util';
 import { FlowStore, NetworkflowError, type Filter } from '../index.js';
 import { computeAnalysis, analysisTables, type AggregateOptions } from './aggregates.js';
 import { analysisReport } from './analysis-report.js';
 import { csvText } from './csv.js';
+import { parseFlags } from './args.js';
 import { FILTER_ARG_OPTIONS, FILTER_HELP, type FilterValues } from './filter-args.js';
 import { DATA_DIR_ENV, runIngest } from './ingest.js';
 import { EXIT, UsageError, writeOut, type CliIO } from './io.js';
@@ -61,30 +61,19 @@ export interface AnalyzeCommand {
 
 /** Pure argument parsing; `env` supplies the data-dir default, `now` the time durations count back from. */
 export function parseAnalyzeArgs(argv: string[], env: Record<string, string | undefined> = process.env, now = Date.now()): AnalyzeCommand | 'help' {
-  let values;
-  let positionals;
-  try {
-    ({ values, positionals } = parseArgs({
-      args: argv,
-      allowPositionals: true,
-      strict: true,
-      options: {
-        ...FILTER_ARG_OPTIONS,
-        source: { type: 'string' },
-        'data-dir': { type: 'string' },
-        concurrency: { type: 'string' },
-        endpoint: { type: 'string' },
-        ...ANOMALY_ARG_OPTIONS,
-        top: { type: 'string' },
-        bucket: { type: 'string' },
-        format: { type: 'string', default: 'table' },
-        quiet: { type: 'boolean', default: false },
-        help: { type: 'boolean', short: 'h', default: false },
-      },
-    }));
-  } catch (err) {
-    throw new UsageError((err as Error).message);
-  }
+  const { values, positionals } = parseFlags(argv, {
+    ...FILTER_ARG_OPTIONS,
+    source: { type: 'string' },
+    'data-dir': { type: 'string' },
+    concurrency: { type: 'string' },
+    endpoint: { type: 'string' },
+    ...ANOMALY_ARG_OPTIONS,
+    top: { type: 'string' },
+    bucket: { type: 'string' },
+    format: { type: 'string', default: 'table' },
+    quiet: { type: 'boolean', default: false },
+    help: { type: 'boolean', short: 'h', default: false },
+  });
   if (values.help) return 'help';
   if (positionals.length > 0) throw new UsageError(`analyze takes no arguments (got '${positionals[0]}'); give the data with --data-dir or --source`);
   const filter = filterArg(values as FilterValues, now);

@@ -4,11 +4,11 @@ import { rename, rm } from 'node:fs/promises';
 import path from 'node:path';
 import { finished } from 'node:stream/promises';
 import type { Writable } from 'node:stream';
-import { parseArgs } from 'node:util';
 import { FLOW_COLUMNS, flowRecordToNdjson, type Filter, type FlowRecord, type FlowRow, type FlowStore } from '../index.js';
 import { AGGREGATE_NAMES, computeAggregate, isAggregateName, type AggregateName, type AggregateOptions } from './aggregates.js';
 import { openStore } from './analyze.js';
 import { csvLine, csvText } from './csv.js';
+import { parseFlags } from './args.js';
 import { FILTER_ARG_OPTIONS, FILTER_HELP, type FilterValues } from './filter-args.js';
 import { flowPages } from './flow-pages.js';
 import { DATA_DIR_ENV } from './ingest.js';
@@ -55,27 +55,16 @@ export interface ExportCommand {
 
 /** Pure argument parsing; `env` supplies the data-dir default, `now` the time durations count back from. */
 export function parseExportArgs(argv: string[], env: Record<string, string | undefined> = process.env, now = Date.now()): ExportCommand | 'help' {
-  let values;
-  let positionals;
-  try {
-    ({ values, positionals } = parseArgs({
-      args: argv,
-      allowPositionals: true,
-      strict: true,
-      options: {
-        ...FILTER_ARG_OPTIONS,
-        'data-dir': { type: 'string' },
-        format: { type: 'string', default: 'json' },
-        output: { type: 'string' },
-        ...ANOMALY_ARG_OPTIONS,
-        top: { type: 'string' },
-        bucket: { type: 'string' },
-        help: { type: 'boolean', short: 'h', default: false },
-      },
-    }));
-  } catch (err) {
-    throw new UsageError((err as Error).message);
-  }
+  const { values, positionals } = parseFlags(argv, {
+    ...FILTER_ARG_OPTIONS,
+    'data-dir': { type: 'string' },
+    format: { type: 'string', default: 'json' },
+    output: { type: 'string' },
+    ...ANOMALY_ARG_OPTIONS,
+    top: { type: 'string' },
+    bucket: { type: 'string' },
+    help: { type: 'boolean', short: 'h', default: false },
+  });
   if (values.help) return 'help';
   const names = `${AGGREGATE_NAMES.join(', ')}, flows`;
   if (positionals.length !== 1) throw new UsageError(`export writes one aggregate: give one of ${names}${positionals.length > 1 ? ` (got ${positionals.join(' ')})` : ''}`);

@@ -1,7 +1,6 @@
 /** `networkflow ingest`: flow logs from a folder or a bucket into the Parquet lake of a data directory. */
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { parseArgs } from 'node:util';
 import {
   FLOW_FORMAT_IDS,
   NetworkflowError,
@@ -18,7 +17,7 @@ import {
   type IngestSummary,
 } from '../index.js';
 import { EXIT, UsageError, writeOut, type CliIO } from './io.js';
-import { positiveNumber, timeBound, usable } from './args.js';
+import { parseFlags, positiveNumber, timeBound, usable } from './args.js';
 
 export const DATA_DIR_ENV = 'NETWORKFLOW_DATA_DIR';
 
@@ -83,34 +82,23 @@ export interface IngestCommand {
 
 /** Pure argument parsing, so it can be tested on its own; `env` supplies the data-dir default. */
 export function parseIngestArgs(argv: string[], env: Record<string, string | undefined> = process.env): IngestCommand | 'help' {
-  let values;
-  let positionals;
-  try {
-    ({ values, positionals } = parseArgs({
-      args: argv,
-      allowPositionals: true,
-      strict: true,
-      options: {
-        source: { type: 'string' },
-        'storage-account': { type: 'string' },
-        container: { type: 'string' },
-        'data-dir': { type: 'string' },
-        format: { type: 'string', default: 'auto' },
-        'aws-fields': { type: 'string' },
-        since: { type: 'string' },
-        until: { type: 'string' },
-        concurrency: { type: 'string' },
-        endpoint: { type: 'string' },
-        'max-inflated-size': { type: 'string' },
-        'max-inflate-ratio': { type: 'string' },
-        json: { type: 'boolean', default: false },
-        quiet: { type: 'boolean', default: false },
-        help: { type: 'boolean', short: 'h', default: false },
-      },
-    }));
-  } catch (err) {
-    throw new UsageError((err as Error).message);
-  }
+  const { values, positionals } = parseFlags(argv, {
+    source: { type: 'string' },
+    'storage-account': { type: 'string' },
+    container: { type: 'string' },
+    'data-dir': { type: 'string' },
+    format: { type: 'string', default: 'auto' },
+    'aws-fields': { type: 'string' },
+    since: { type: 'string' },
+    until: { type: 'string' },
+    concurrency: { type: 'string' },
+    endpoint: { type: 'string' },
+    'max-inflated-size': { type: 'string' },
+    'max-inflate-ratio': { type: 'string' },
+    json: { type: 'boolean', default: false },
+    quiet: { type: 'boolean', default: false },
+    help: { type: 'boolean', short: 'h', default: false },
+  });
   if (values.help) return 'help';
   if (positionals.length > 0) {
     throw new UsageError(`ingest reads one source, given with --source (got the argument '${positionals[0]}'; write --source ${positionals[0]})`);

@@ -1,5 +1,4 @@
 /** `networkflow parse`: normalized records to stdout (NDJSON or CSV), the summary to stderr. */
-import { parseArgs } from 'node:util';
 import {
   FLOW_CSV_HEADER,
   FLOW_FORMAT_IDS,
@@ -15,7 +14,7 @@ import {
   type ParseInputsOptions,
 } from '../index.js';
 import { EXIT, UsageError, writeOut, type CliIO } from './io.js';
-import { positiveNumber, timeBound, usable } from './args.js';
+import { parseFlags, positiveNumber, timeBound, usable } from './args.js';
 
 export const PARSE_HELP = `Usage: networkflow parse <input>... [options]
 
@@ -67,33 +66,22 @@ export interface ParseCommand {
 
 /** Pure argument parsing, so it can be tested on its own. */
 export function parseParseArgs(argv: string[]): ParseCommand | 'help' {
-  let values;
-  let positionals;
-  try {
-    ({ values, positionals } = parseArgs({
-      args: argv,
-      allowPositionals: true,
-      strict: true,
-      options: {
-        format: { type: 'string', default: 'auto' },
-        'aws-fields': { type: 'string' },
-        output: { type: 'string', default: 'ndjson' },
-        strict: { type: 'boolean', default: false },
-        'max-diagnostics': { type: 'string', default: '20' },
-        'max-inflated-size': { type: 'string' },
-        'max-inflate-ratio': { type: 'string' },
-        'storage-account': { type: 'string' },
-        container: { type: 'string' },
-        endpoint: { type: 'string' },
-        since: { type: 'string' },
-        until: { type: 'string' },
-        concurrency: { type: 'string' },
-        help: { type: 'boolean', short: 'h', default: false },
-      },
-    }));
-  } catch (err) {
-    throw new UsageError((err as Error).message);
-  }
+  const { values, positionals } = parseFlags(argv, {
+    format: { type: 'string', default: 'auto' },
+    'aws-fields': { type: 'string' },
+    output: { type: 'string', default: 'ndjson' },
+    strict: { type: 'boolean', default: false },
+    'max-diagnostics': { type: 'string', default: '20' },
+    'max-inflated-size': { type: 'string' },
+    'max-inflate-ratio': { type: 'string' },
+    'storage-account': { type: 'string' },
+    container: { type: 'string' },
+    endpoint: { type: 'string' },
+    since: { type: 'string' },
+    until: { type: 'string' },
+    concurrency: { type: 'string' },
+    help: { type: 'boolean', short: 'h', default: false },
+  });
   if (values.help) return 'help';
   const inputs = [...positionals];
   const account = values['storage-account'] as string | undefined;
