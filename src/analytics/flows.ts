@@ -1,20 +1,40 @@
 /**
  * Flow aggregations over a FlowStore and a Filter: summary, top talkers/listeners, denied flows, time
- * series, heatmaps, Sankey pairs and countries. Every function runs SQL over the store's pre-filtered
- * `flows` relation; results are plain JS numbers (BIGINT sums come back as numbers).
+ * series, heatmaps, Sankey pairs and countries; results are plain JS numbers (BIGINT sums come back as
+ * numbers).
  *
- * These read the raw rows. Where a rollup would serve (src/store/rollups.ts, per flow file): the summary's
- * totals, the time series at hour or day buckets, and the heatmaps could be summed from the hourly rollups
- * instead; top-N by address and Sankey pairs need the raw rows (no per-pair rollup, see the store).
+ * Each answers from a rollup (FlowStore.queryRollup, src/store/rollup-query.ts) when one holds every column
+ * the filter constrains and every column the aggregate groups by — ROLLUPS_FOR lists which serve what — and
+ * from the store's pre-filtered raw `flows` otherwise. Both paths give the same result: the rollups are
+ * exact, additive re-aggregations of the live rows, and a window that cuts a rollup bucket has the cut part
+ * read raw. Filters on addresses (and on source ports) always take the raw path, as do Sankey pairs (no
+ * per-pair rollup, see the store).
  */
 import { NetworkflowError } from '../model/errors.js';
 import type { Filter } from '../model/filter.js';
 import type { FlowStore } from '../store/flow-store.js';
-import { bucketStarts, planBuckets, type BucketUnit } from './time-buckets.js';
+import { AUTO_BUCKET_LIMITS, BUCKET_MS, bucketStarts, planBuckets, type BucketUnit, type BucketWindow } from './time-buckets.js';
 import { checkLimit, topNWithOther, type MeasuredRow } from './top-n.js';
 
 /** The label of the row or node that folds everything outside the top N. */
 export const OTHER = 'other';
+
+/**
+ * The rollups each kind of question may be answered from, tried in order (the smallest first): the first
+ * whose dimensions cover the filter's columns answers (see rollup-query.ts).
+ */
+const ROLLUPS_FOR = {
+  /** Totals and anything per hour (or coarser) by decision: every hourly rollup but the per-address ones. */
+  hourly: ['hour', 'country', 'port'],
+  /** Per minute by decision. */
+  minutely: ['minute'],
+  /** By NSG and rule. */
+  nsgRule: ['hour', 'port'],
+  /** By NSG. */
+  nsg: ['hour', 'port'],
+} as const;
+
+const HOUR_MS = BUCKET_MS.hour;
 
 export interface FlowSummary {
   flows: number;
@@ -33,16 +53,68 @@ export interface FlowSummary {
 }
 
 export async function summary(store: FlowStore, filter: Filter = {}): Promise<FlowSummary> {
-  const [row] = await store.query<Omit<FlowSummary, 'denialRate'>>(
-    `SELECT count(*) AS flows, coalesce(sum("bytes"), 0) AS bytes, coalesce(sum("packets"), 0) AS packets,
-            count(*) FILTER (WHERE "flow_decision" = 'Deny') AS denied,
-            count(DISTINCT "src_ip") AS "distinctSources", count(DISTINCT "dst_ip") AS "distinctDestinations",
-            min("timestamp") AS start, max("timestamp") AS "end"
-       FROM flows`,
-    [],
-    filter,
-  );
-  return { ...row, denialRate: row.flows === 0 ? 0 : row.denied / row.flows };
+  // The distinct counts decide the path: when the per-address rollups cannot serve the filter, one pass over
+  // the raw rows answers everything, cheaper than rollup totals plus two raw distinct scans.
+  const sources = await store.queryRollup<{ n: number }>('src_ip', DISTINCT_SQL('src_ip'), [], filter);
+  const destinations = sources && (await store.queryRollup<{ n: number }>('dst_ip', DISTINCT_SQL('dst_ip'), [], filter));
+  type Totals = Pick<FlowSummary, 'flows' | 'bytes' | 'packets' | 'denied'> & HourSpan;
+  // the hourly rollups have every dimension of the per-address ones, so they serve whenever those did
+  const totals =
+    destinations &&
+    (await store.queryRollup<Totals>(
+      ROLLUPS_FOR.hourly,
+      `SELECT coalesce(sum("flows"), 0) AS flows, coalesce(sum("bytes"), 0) AS bytes, coalesce(sum("packets"), 0) AS packets,
+              coalesce(sum("flows") FILTER (WHERE "flow_decision" = 'Deny'), 0) AS denied, ${HOUR_SPAN_SQL}
+         FROM rollup`,
+      [],
+      filter,
+    ));
+  if (!sources || !destinations || !totals) {
+    const [row] = await store.query<Omit<FlowSummary, 'denialRate'>>(
+      `SELECT count(*) AS flows, coalesce(sum("bytes"), 0) AS bytes, coalesce(sum("packets"), 0) AS packets,
+              count(*) FILTER (WHERE "flow_decision" = 'Deny') AS denied,
+              count(DISTINCT "src_ip") AS "distinctSources", count(DISTINCT "dst_ip") AS "distinctDestinations",
+              min("timestamp") AS start, max("timestamp") AS "end"
+         FROM flows`,
+      [],
+      filter,
+    );
+    return { ...row, denialRate: row.flows === 0 ? 0 : row.denied / row.flows };
+  }
+  const [{ first, last, ...row }] = totals;
+  const range = await exactTimeRange(store, filter, { first, last });
+  return {
+    ...row,
+    denialRate: row.flows === 0 ? 0 : row.denied / row.flows,
+    distinctSources: sources[0].n,
+    distinctDestinations: destinations[0].n,
+    start: range?.min ?? null,
+    end: range?.max ?? null,
+  };
+}
+
+/** Distinct non-null addresses of one end: the groups of that end's rollup. */
+const DISTINCT_SQL = (column: 'src_ip' | 'dst_ip') => `SELECT count(DISTINCT "${column}") AS n FROM rollup`;
+
+/** The first and last hour (epoch ms) with rows in an hourly rollup; null when it has none. */
+interface HourSpan {
+  first: number | null;
+  last: number | null;
+}
+const HOUR_SPAN_SQL = 'epoch_ms(min("time")) AS first, epoch_ms(max("time")) AS last';
+
+/** The exact first and last timestamps, read from the raw rows of just the first and last hour with rows. */
+async function exactTimeRange(store: FlowStore, filter: Filter, { first, last }: HourSpan): Promise<{ min: number; max: number } | null> {
+  if (first === null || last === null) return null;
+  const within = (hour: number): Filter => ({
+    ...filter,
+    since: Math.max(filter.since ?? hour, hour),
+    until: Math.min(filter.until ?? hour + HOUR_MS, hour + HOUR_MS),
+  });
+  // the rollup has rows in both hours, so both ranges exist
+  const head = (await store.timeRange(within(first))) as { min: number; max: number };
+  const tail = first === last ? head : ((await store.timeRange(within(last))) as { min: number; max: number });
+  return { min: head.min, max: tail.max };
 }
 
 // ---- top talkers and listeners ---------------------------------------------------------------------------
@@ -63,18 +135,23 @@ export interface TalkerRow extends MeasuredRow {
 
 /** Sources ranked by a measure, then one `other` row summing the rest when there is a rest. */
 export function topTalkers(store: FlowStore, filter: Filter = {}, options: TopOptions = {}): Promise<TalkerRow[]> {
-  return topAddresses(store, filter, '"src_ip"', options);
+  return topAddresses(store, filter, 'src_ip', options);
 }
 
 /** Destinations ranked by a measure, then one `other` row summing the rest when there is a rest. */
 export function topListeners(store: FlowStore, filter: Filter = {}, options: TopOptions = {}): Promise<TalkerRow[]> {
-  return topAddresses(store, filter, '"dst_ip"', options);
+  return topAddresses(store, filter, 'dst_ip', options);
 }
 
-async function topAddresses(store: FlowStore, filter: Filter, column: string, options: TopOptions): Promise<TalkerRow[]> {
+async function topAddresses(store: FlowStore, filter: Filter, column: 'src_ip' | 'dst_ip', options: TopOptions): Promise<TalkerRow[]> {
   const by = options.by ?? 'bytes';
   checkMeasure(by);
-  const rows = await topNWithOther<{ ip: string | null }>(store, filter, { keys: { ip: column }, orderBy: by, limit: options.limit ?? 10 });
+  const rows = await topNWithOther<{ ip: string | null }>(store, filter, {
+    keys: { ip: `"${column}"` },
+    orderBy: by,
+    limit: options.limit ?? 10,
+    rollups: [column],
+  });
   return rows.map(({ is_other, ...row }) => (is_other ? { ...row, ip: OTHER } : row));
 }
 
@@ -107,6 +184,7 @@ const DENIED_KEYS: Record<DeniedDimension, Record<string, string>> = {
   source: { src_ip: '"src_ip"' },
   dst_port: { dst_port: '"dst_port"' },
 };
+const DENIED_ROLLUPS: Record<DeniedDimension, readonly string[]> = { nsg_rule: ROLLUPS_FOR.nsgRule, source: ['src_ip'], dst_port: ['port'] };
 const DENY = `"flow_decision" = 'Deny'`;
 const NONE = '(none)';
 
@@ -116,7 +194,13 @@ export async function deniedBy(store: FlowStore, filter: Filter, dimension: Deni
   if (keys === undefined) {
     throw new NetworkflowError('bad-option', `dimension ${JSON.stringify(dimension)} is not one of nsg_rule, source, dst_port`, 'group denied flows by nsg_rule, source or dst_port');
   }
-  const rows = await topNWithOther<Record<string, string | number | null>>(store, filter, { keys, orderBy: 'flows', limit, where: DENY });
+  const rows = await topNWithOther<Record<string, string | number | null>>(store, filter, {
+    keys,
+    orderBy: 'flows',
+    limit,
+    where: DENY,
+    rollups: DENIED_ROLLUPS[dimension],
+  });
   return rows.map(({ is_other, flows, bytes, packets, denied: _denied, ...key }) => {
     if (is_other) return { label: OTHER, other: true, flows, bytes, packets };
     const label = Object.values(key).map((v) => (v === null ? NONE : String(v))).join(' / ');
@@ -188,35 +272,124 @@ async function bucketed<R>(
   where: string,
   toRow: (time: number, aggregate: BucketAggregate | undefined) => R,
 ): Promise<TimeSeries<R>> {
-  const window = await seriesWindow(store, filter);
+  let window: BucketWindow | null;
+  let fine: FineSeries | null = null;
+  if (filter.since !== undefined && filter.until !== undefined) {
+    window = filter.until > filter.since ? { start: filter.since, end: filter.until } : null;
+  } else {
+    const hours = await store.queryRollup<HourSpan>(ROLLUPS_FOR.hourly, `SELECT ${HOUR_SPAN_SQL} FROM rollup`, [], filter);
+    if (hours === null) {
+      // no rollup serves the filter: the data's range and fine buckets come from one pass over the raw rows
+      fine = await rawFineSeries(store, filter, unit, where);
+      window = fine && filledWindow(filter, { min: fine.first, max: fine.last });
+    } else {
+      const range = await exactTimeRange(store, filter, hours[0]);
+      window = range && filledWindow(filter, range);
+    }
+  }
   if (window === null) {
     const plan = planBuckets({ start: 0, end: 1 }, unit);
     return { unit: plan.unit, stepMs: plan.stepMs, rows: [] };
   }
   const plan = planBuckets(window, unit);
-  const aggregates = await store.query<BucketAggregate>(
-    `SELECT (epoch_ms("timestamp") // $1) * $1 AS t, count(*) AS flows, coalesce(sum("bytes"), 0) AS bytes,
-            count(*) FILTER (WHERE "flow_decision" = 'Deny') AS denied,
-            count(*) FILTER (WHERE "flow_decision" = 'Allow') AS allowed
-       FROM flows WHERE ${where} GROUP BY t`,
-    [plan.stepMs],
-    filter,
-  );
+  const aggregates = fine && plan.stepMs % fine.granularity === 0 ? rebucket(fine.rows, plan.stepMs) : await bucketAggregates(store, filter, plan.stepMs, where);
   const byTime = new Map(aggregates.map((a) => [a.t, a]));
   return { unit: plan.unit, stepMs: plan.stepMs, rows: bucketStarts(plan).map((t) => toRow(t, byTime.get(t))) };
 }
 
-/** [since, until) from the filter, the data's range filling a missing bound; null when neither exists. */
-async function seriesWindow(store: FlowStore, filter: Filter): Promise<{ start: number; end: number } | null> {
-  let start = filter.since;
-  let end = filter.until;
-  if (start === undefined || end === undefined) {
-    const range = await store.timeRange(filter);
-    if (range === null) return null;
-    start ??= range.min;
-    end ??= range.max + 1;
-  }
+/** [since, until) from the filter, the data's range filling a missing bound; null when empty. */
+function filledWindow(filter: Filter, range: { min: number; max: number }): BucketWindow | null {
+  const start = filter.since ?? range.min;
+  const end = filter.until ?? range.max + 1;
   return end > start ? { start, end } : null;
+}
+
+/** Flows, bytes, denied and allowed of `where`'s rows per `stepMs` bucket: from a rollup when one serves, else raw. */
+async function bucketAggregates(store: FlowStore, filter: Filter, stepMs: number, where: string): Promise<BucketAggregate[]> {
+  const sql = (relation: string, time: string, measures: string) =>
+    `SELECT (epoch_ms(${time}) // $1) * $1 AS t, ${measures} FROM ${relation} WHERE ${where} GROUP BY t`;
+  // a step of whole hours (hour, day, widened) sums hourly buckets; any other step needs the minute ones
+  return (
+    (await store.queryRollup<BucketAggregate>(
+      stepMs % HOUR_MS === 0 ? ROLLUPS_FOR.hourly : ROLLUPS_FOR.minutely,
+      sql(
+        'rollup',
+        '"time"',
+        `coalesce(sum("flows"), 0) AS flows, coalesce(sum("bytes"), 0) AS bytes,
+         coalesce(sum("flows") FILTER (WHERE "flow_decision" = 'Deny'), 0) AS denied,
+         coalesce(sum("flows") FILTER (WHERE "flow_decision" = 'Allow'), 0) AS allowed`,
+      ),
+      [stepMs],
+      filter,
+    )) ??
+    (await store.query<BucketAggregate>(
+      sql(
+        'flows',
+        '"timestamp"',
+        `count(*) AS flows, coalesce(sum("bytes"), 0) AS bytes,
+         count(*) FILTER (WHERE "flow_decision" = 'Deny') AS denied,
+         count(*) FILTER (WHERE "flow_decision" = 'Allow') AS allowed`,
+      ),
+      [stepMs],
+      filter,
+    ))
+  );
+}
+
+/** The raw rows' first and last timestamps and their aggregates per minute or hour (granularity, ms). */
+interface FineSeries {
+  first: number;
+  last: number;
+  granularity: number;
+  rows: BucketAggregate[];
+}
+
+/**
+ * One pass over the raw rows for a series whose window is open at one end: the first and last timestamps
+ * of the filter's rows, and the aggregates of `where`'s rows per minute — per hour when the window is
+ * longer than the minute unit's limit and no minute bucket was asked for — to be summed into the real
+ * buckets (whose width is a multiple, except for explicit odd units: then bucketAggregates runs). Null when
+ * no row matches.
+ */
+async function rawFineSeries(store: FlowStore, filter: Filter, unit: BucketUnit | undefined, where: string): Promise<FineSeries | null> {
+  const rows = await store.query<BucketAggregate & { first: number; last: number; granularity: number }>(
+    `WITH m AS (
+       SELECT (epoch_ms("timestamp") // ${BUCKET_MS.minute}) * ${BUCKET_MS.minute} AS t,
+              epoch_ms(min("timestamp")) AS first, epoch_ms(max("timestamp")) AS last,
+              count(*) FILTER (WHERE ${where}) AS flows, coalesce(sum("bytes") FILTER (WHERE ${where}), 0) AS bytes,
+              count(*) FILTER (WHERE ${where} AND "flow_decision" = 'Deny') AS denied,
+              count(*) FILTER (WHERE ${where} AND "flow_decision" = 'Allow') AS allowed
+         FROM flows GROUP BY 1),
+     span AS (
+       SELECT min(first) AS first, max(last) AS last,
+              CASE WHEN $1 OR coalesce(CAST($3 AS BIGINT), max(last) + 1) - coalesce(CAST($2 AS BIGINT), min(first)) <= $4
+                   THEN ${BUCKET_MS.minute} ELSE ${BUCKET_MS.hour} END AS granularity
+         FROM m)
+     SELECT s.first, s.last, s.granularity, (m.t // s.granularity) * s.granularity AS t,
+            sum(m.flows) AS flows, sum(m.bytes) AS bytes, sum(m.denied) AS denied, sum(m.allowed) AS allowed
+       FROM m, span s GROUP BY ALL`,
+    [unit === 'minute', filter.since ?? null, filter.until ?? null, AUTO_BUCKET_LIMITS.minute],
+    filter,
+  );
+  if (rows.length === 0) return null;
+  return { first: rows[0].first, last: rows[0].last, granularity: rows[0].granularity, rows };
+}
+
+/** Sums fine aggregates into buckets of `stepMs` (a multiple of their granularity, epoch-aligned). */
+function rebucket(rows: readonly BucketAggregate[], stepMs: number): BucketAggregate[] {
+  const out = new Map<number, BucketAggregate>();
+  for (const r of rows) {
+    const t = Math.floor(r.t / stepMs) * stepMs;
+    const a = out.get(t);
+    if (a === undefined) out.set(t, { t, flows: r.flows, bytes: r.bytes, denied: r.denied, allowed: r.allowed });
+    else {
+      a.flows += r.flows;
+      a.bytes += r.bytes;
+      a.denied += r.denied;
+      a.allowed += r.allowed;
+    }
+  }
+  return [...out.values()];
 }
 
 // ---- heatmaps ----------------------------------------------------------------------------------------------
@@ -235,11 +408,10 @@ export const WEEKDAYS = ['Sun', 'Mon', 'Tue', 'Wed', 'Thu', 'Fri', 'Sat'] as con
 
 /** Flows by day of week (row 0 = Sunday … 6 = Saturday, UTC) × hour of day (UTC). */
 export async function heatmapDayHour(store: FlowStore, filter: Filter = {}): Promise<Heatmap & { days: number[] }> {
-  const cells = await store.query<{ d: number; h: number; flows: number }>(
-    `SELECT dayofweek("timestamp") AS d, "hour" AS h, count(*) AS flows FROM flows GROUP BY d, h`,
-    [],
-    filter,
-  );
+  type Cell = { d: number; h: number; flows: number };
+  const cells =
+    (await store.queryRollup<Cell>(ROLLUPS_FOR.hourly, `SELECT dayofweek("time") AS d, hour("time") AS h, sum("flows") AS flows FROM rollup GROUP BY d, h`, [], filter)) ??
+    (await store.query<Cell>(`SELECT dayofweek("timestamp") AS d, "hour" AS h, count(*) AS flows FROM flows GROUP BY d, h`, [], filter));
   const z = WEEKDAYS.map(() => HOURS.map(() => 0));
   for (const c of cells) z[c.d][c.h] = c.flows;
   return { rows: [...WEEKDAYS], days: WEEKDAYS.map((_, i) => i), hours: HOURS, z };
@@ -248,16 +420,17 @@ export async function heatmapDayHour(store: FlowStore, filter: Filter = {}): Pro
 /** Flows by NSG (the top `limit` by flows, ties by name; then one `other` row when more exist) × hour of day (UTC). */
 export async function heatmapNsgHour(store: FlowStore, filter: Filter = {}, limit = 10): Promise<Heatmap> {
   checkLimit(limit);
-  const cells = await store.query<{ rn: number; nsg: string | null; h: number; flows: number }>(
-    `WITH ranked AS (
-       SELECT "nsg_name" AS nsg, row_number() OVER (ORDER BY count(*) DESC, "nsg_name" ASC NULLS LAST) AS rn
-         FROM flows GROUP BY "nsg_name")
-     SELECT CASE WHEN r.rn <= $1 THEN r.rn ELSE $1 + 1 END AS rn, CASE WHEN r.rn <= $1 THEN r.nsg END AS nsg, f."hour" AS h, count(*) AS flows
-       FROM flows f JOIN ranked r ON f."nsg_name" IS NOT DISTINCT FROM r.nsg
-      GROUP BY ALL ORDER BY rn, h`,
-    [limit],
-    filter,
-  );
+  type Cell = { rn: number; nsg: string | null; h: number; flows: number };
+  // one pass over the relation: NSG × hour cells first, then the NSGs ranked from the cells
+  const sql = (relation: string, flows: string, hour: string) =>
+    `WITH cells AS (SELECT "nsg_name" AS nsg, ${hour} AS h, ${flows} AS flows FROM ${relation} GROUP BY ALL),
+     ranked AS (SELECT nsg, row_number() OVER (ORDER BY sum(flows) DESC, nsg ASC NULLS LAST) AS rn FROM cells GROUP BY nsg)
+     SELECT CASE WHEN r.rn <= $1 THEN r.rn ELSE $1 + 1 END AS rn, CASE WHEN r.rn <= $1 THEN r.nsg END AS nsg, c.h, sum(c.flows) AS flows
+       FROM cells c JOIN ranked r ON c.nsg IS NOT DISTINCT FROM r.nsg
+      GROUP BY ALL ORDER BY rn, h`;
+  const cells =
+    (await store.queryRollup<Cell>(ROLLUPS_FOR.nsg, sql('rollup', 'sum("flows")', 'hour("time")'), [limit], filter)) ??
+    (await store.query<Cell>(sql('flows', 'count(*)', '"hour"'), [limit], filter));
   const rows: string[] = [];
   const z: number[][] = [];
   const index = new Map<number, number>();
@@ -391,15 +564,16 @@ export function countryLabel(code: string | null): string {
 
 /** Flows and bytes by source country, by destination country, and by (source, destination) pair. */
 export async function countries(store: FlowStore, filter: Filter = {}): Promise<Countries> {
-  const rows = await store.query<{ side: string; src: string | null; dst: string | null; flows: number; bytes: number }>(
+  type Row = { side: string; src: string | null; dst: string | null; flows: number; bytes: number };
+  const sql = (relation: string, measures: string) =>
     `SELECT CASE WHEN GROUPING("geo_src") = 1 THEN 'dst' WHEN GROUPING("geo_dst") = 1 THEN 'src' ELSE 'pair' END AS side,
-            "geo_src" AS src, "geo_dst" AS dst, count(*) AS flows, coalesce(sum("bytes"), 0) AS bytes
-       FROM flows
+            "geo_src" AS src, "geo_dst" AS dst, ${measures}
+       FROM ${relation}
       GROUP BY GROUPING SETS (("geo_src"), ("geo_dst"), ("geo_src", "geo_dst"))
-      ORDER BY flows DESC, src ASC NULLS LAST, dst ASC NULLS LAST`,
-    [],
-    filter,
-  );
+      ORDER BY flows DESC, src ASC NULLS LAST, dst ASC NULLS LAST`;
+  const rows =
+    (await store.queryRollup<Row>('country', sql('rollup', 'sum("flows") AS flows, coalesce(sum("bytes"), 0) AS bytes'), [], filter)) ??
+    (await store.query<Row>(sql('flows', 'count(*) AS flows, coalesce(sum("bytes"), 0) AS bytes'), [], filter));
   const out: Countries = { sources: [], destinations: [], pairs: [] };
   for (const r of rows) {
     if (r.side === 'src') out.sources.push({ country: r.src, label: countryLabel(r.src), flows: r.flows, bytes: r.bytes });

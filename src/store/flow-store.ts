@@ -27,6 +27,7 @@ import type { Filter } from '../model/filter.js';
 import { openDuckDB, type DuckDB, type DuckDBOptions } from './duckdb.js';
 import { filesForFilter, filterToSql, quoteColumn } from './filter-sql.js';
 import { readManifest, type Manifest } from './manifest.js';
+import { readFlowFilesSql, rollupRelation } from './rollup-query.js';
 import { LAKE_COLUMNS, LAKE_DIRS, MANIFEST_FILE, type LakeColumnType } from './schema.js';
 
 /** One row of `flows` as JS values: timestamps as epoch ms, BIGINTs as numbers, `date` as `YYYY-MM-DD`. */
@@ -118,14 +119,25 @@ export interface FlowTotals {
   denied: number;
 }
 
+/** Which relation answered a query: the raw rows (`flows`) or a rollup (`rollup`, with its name). */
+export interface QueryEvent {
+  source: 'raw' | 'rollup';
+  rollup?: string;
+}
+
 export interface FlowStoreOptions {
   duckdb?: DuckDBOptions;
+  /**
+   * Let queryRollup answer from the rollups where they are exact (default true); false makes it return null
+   * always, so callers take their raw path (tests compare the two; a lake without rollups needs nothing).
+   */
+  rollups?: boolean;
+  /** Called once per query run, with the relation that answered it (benchmarks report the share of each). */
+  onQuery?: (event: QueryEvent) => void;
 }
 
 export const MAX_PAGE_ROWS = 10_000;
 
-/** The hive keys' types, fixed rather than auto-detected so every query sees the same schema. */
-const HIVE_TYPES = `hive_types = {'date': DATE, 'hour': INTEGER}`;
 const SELECT_COLUMNS = [...LAKE_COLUMNS.map((c) => c.name), 'date', 'hour'].map(quoteColumn).join(', ');
 /** The relation of a lake with no (matching) files: the same columns, no rows. */
 const EMPTY_FLOWS = `(SELECT ${[
@@ -146,6 +158,7 @@ export class FlowStore {
     private readonly db: DuckDB,
     private current: Manifest,
     private stamp: string,
+    private readonly options: FlowStoreOptions,
   ) {}
 
   /** Opens a data directory (an absent manifest is an empty lake) with its own in-memory DuckDB. */
@@ -166,7 +179,10 @@ export class FlowStore {
     const stamp = await manifestStamp(dir);
     const manifest = checkManifest(dir, await readManifest(dir));
     const db = await openDuckDB(options.duckdb);
-    return new FlowStore(dir, db, manifest, stamp);
+    // Lake files are never rewritten in place (a change writes new names), so their Parquet footers can be
+    // cached across queries: a dashboard's queries then skip re-reading the footers of every file.
+    await db.connection.run('SET parquet_metadata_cache = true');
+    return new FlowStore(dir, db, manifest, stamp, options);
   }
 
   /** The manifest the store currently reads (as of open or the last refresh that saw a change). */
@@ -204,9 +220,39 @@ export class FlowStore {
     let source = EMPTY_FLOWS;
     if (files.length > 0) {
       values.push(files);
-      source = `read_parquet($${values.length}, hive_partitioning = true, ${HIVE_TYPES})`;
+      source = readFlowFilesSql(`$${values.length}`);
     }
-    const cte = `flows AS NOT MATERIALIZED (SELECT ${SELECT_COLUMNS} FROM ${source} WHERE ${where})`;
+    return this.run<T>(`flows AS NOT MATERIALIZED (SELECT ${SELECT_COLUMNS} FROM ${source} WHERE ${where})`, sql, values, { source: 'raw' });
+  }
+
+  /**
+   * Runs trusted internal SQL that reads the relation `rollup`: a rollup (rollups.ts) of the lake's rows
+   * matching `filter` — columns `time` (the minute or hour), the rollup's dimensions and its additive
+   * measures (re-aggregate with sum). Given several names, the first that can answer is used. Returns null,
+   * running nothing, when none can answer the filter exactly (one lacks a filtered column, a file lacks the
+   * rollup, or rollups are off): the caller then answers from `flows` with query(). Parameters are numbered
+   * as in query().
+   */
+  async queryRollup<T = Record<string, unknown>>(
+    rollups: string | readonly string[],
+    sql: string,
+    params: readonly unknown[] = [],
+    filter: Filter = {},
+  ): Promise<T[] | null> {
+    this.assertOpen();
+    filterToSql(filter); // an invalid filter fails here on either path, before any rollup is chosen
+    if (this.options.rollups === false) return null;
+    for (const rollup of typeof rollups === 'string' ? [rollups] : rollups) {
+      const relation = rollupRelation(this.current, this.dataDir, rollup, filter, params.length);
+      if (relation !== null) {
+        return this.run<T>(`rollup AS NOT MATERIALIZED (${relation.sql})`, sql, [...params, ...relation.params], { source: 'rollup', rollup });
+      }
+    }
+    return null;
+  }
+
+  /** Prepends the CTE to `sql` (merging with its own leading WITH) and runs it with `values` bound. */
+  private async run<T>(cte: string, sql: string, values: readonly unknown[], event: QueryEvent): Promise<T[]> {
     const leadingWith = /^\s*WITH\s+(RECURSIVE\s+)?/i.exec(sql);
     const statement = leadingWith
       ? `${leadingWith[0]}${cte}, ${sql.slice(leadingWith[0].length)}`
@@ -217,6 +263,7 @@ export class FlowStore {
       bound.map((b) => b.value),
       bound.map((b) => b.type),
     );
+    this.options.onQuery?.(event);
     return reader.convertRowObjects(toJS) as T[];
   }
 

@@ -2,6 +2,7 @@
  * Flow aggregations against an independent computation: generated logs ingested into a real lake, each
  * aggregate compared with a plain loop over the same inputs parsed by parseInputs, under several filters.
  */
+import fc from 'fast-check';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
   countries,
@@ -21,7 +22,7 @@ import {
 import { AUTO_BUCKET_LIMITS, BUCKET_MS, MAX_BUCKETS, autoBucketUnit, bucketStarts, planBuckets, type BucketUnit } from '../../src/analytics/time-buckets.js';
 import type { Filter } from '../../src/model/filter.js';
 import type { FlowRecord } from '../../src/model/index.js';
-import { FlowStore } from '../../src/store/flow-store.js';
+import { FlowStore, type QueryEvent } from '../../src/store/flow-store.js';
 import { buildAnalyticsLake, matchesFilter, type AnalyticsLake } from '../helpers/analytics-lake.js';
 
 type Rec = FlowRecord & { timestamp: number };
@@ -478,5 +479,128 @@ describe('countries', () => {
     expect(countryLabel('not a code')).toBe('not a code');
     const c = await countries(store);
     expect(c.sources.find((s) => s.country === 'ZZ')?.label).toBe('private/reserved');
+  });
+});
+
+/**
+ * The rollup path against the raw path: the same aggregates from a store that may answer from the rollups
+ * and from one that never does (rollups off), under generated filters — some every rollup-capable aggregate
+ * can serve, some (addresses, source ports, cut windows) that force the raw rows or raw edges.
+ */
+describe('rollup and raw paths', () => {
+  let auto: FlowStore;
+  let raw: FlowStore;
+  let nsgAuto: FlowStore;
+  let nsgRaw: FlowStore;
+  const routes = new Map<string, number>();
+  const count = (e: QueryEvent) => routes.set(e.rollup ?? 'raw', (routes.get(e.rollup ?? 'raw') ?? 0) + 1);
+
+  beforeAll(async () => {
+    auto = await FlowStore.open(lake.dataDir, { onQuery: count });
+    raw = await FlowStore.open(lake.dataDir, { rollups: false, onQuery: count });
+    nsgAuto = await FlowStore.open(nsgLake.dataDir, { onQuery: count });
+    nsgRaw = await FlowStore.open(nsgLake.dataDir, { rollups: false });
+  });
+
+  afterAll(() => {
+    for (const s of [auto, raw, nsgAuto, nsgRaw]) s?.close();
+  });
+
+  const values = <K extends keyof Rec>(records: readonly Rec[], key: K, n: number) =>
+    [...groupBy(records, (r) => r[key])].sort((a, b) => b[1].flows - a[1].flows).slice(0, n).map(([k]) => k);
+
+  function filterArbitrary(records: readonly Rec[], start: number): fc.Arbitrary<Filter> {
+    const some = <T>(all: (T | null)[]) => {
+      const xs = all.filter((x): x is T => x !== null);
+      return xs.length === 0 ? fc.constant(undefined) : fc.option(fc.subarray(xs, { minLength: 1, maxLength: Math.min(2, xs.length) }), { nil: undefined, freq: 3 });
+    };
+    const bound = fc.oneof(
+      fc.integer({ min: 0, max: 3 }).map((h) => start + h * HOUR),
+      fc.integer({ min: 0, max: 180 }).map((m) => start + m * MINUTE),
+      fc.integer({ min: -HOUR, max: 4 * HOUR }).map((ms) => start + ms),
+    );
+    return fc
+      .record(
+        {
+          nsg: some(values(records, 'nsg_name', 4) as (string | null)[]),
+          rule: some(values(records, 'rule_name', 3) as (string | null)[]),
+          protocol: some(['TCP', 'UDP', 'ICMP']),
+          direction: some(['Inbound', 'Outbound'] as const),
+          decision: some(['Allow', 'Deny'] as const),
+          port: some(values(records, 'dst_port', 3) as (number | null)[]),
+          portSide: fc.option(fc.constantFrom('dst', 'any', 'src') as fc.Arbitrary<'dst' | 'any' | 'src'>, { nil: undefined, freq: 2 }),
+          country: some(values(records, 'geo_src', 3) as (string | null)[]),
+          ip: fc.option(fc.constantFrom(['10.0.0.0/8'], [values(records, 'src_ip', 1)[0] as string]), { nil: undefined, freq: 5 }),
+          since: fc.option(bound, { nil: undefined }),
+          until: fc.option(bound, { nil: undefined }),
+        },
+        { requiredKeys: [] },
+      )
+      .map((f) => {
+        const out = Object.fromEntries(Object.entries(f).filter(([, v]) => v !== undefined && !(Array.isArray(v) && v.length === 0))) as Filter;
+        if (out.since !== undefined && out.until !== undefined && out.until < out.since) [out.since, out.until] = [out.until, out.since];
+        return out;
+      });
+  }
+
+  const AGGREGATES: Record<string, (s: FlowStore, f: Filter) => Promise<unknown>> = {
+    summary: (s, f) => summary(s, f),
+    topTalkers: (s, f) => topTalkers(s, f, { by: 'packets', limit: 5 }),
+    topListeners: (s, f) => topListeners(s, f, { by: 'flows', limit: 3 }),
+    deniedByNsgRule: (s, f) => deniedBy(s, f, 'nsg_rule', 3),
+    deniedBySource: (s, f) => deniedBy(s, f, 'source', 4),
+    deniedByPort: (s, f) => deniedBy(s, f, 'dst_port', 2),
+    timeSeries: (s, f) => timeSeries(s, f),
+    timeSeriesMinute: (s, f) => timeSeries(s, f, { bucket: 'minute' }),
+    timeSeriesDay: (s, f) => timeSeries(s, f, { bucket: 'day' }),
+    deniedOverTime: (s, f) => deniedOverTime(s, f),
+    heatmapDayHour: (s, f) => heatmapDayHour(s, f),
+    heatmapNsgHour: (s, f) => heatmapNsgHour(s, f, 2),
+    countries: (s, f) => countries(s, f),
+  };
+
+  it.each(Object.keys(AGGREGATES))('%s gives the same result on both paths (generated filters, both lakes)', async (name) => {
+    const aggregate = AGGREGATES[name];
+    routes.clear();
+    for (const [records, a, r, seed] of [
+      [lake.records, auto, raw, 11],
+      [nsgLake.records, nsgAuto, nsgRaw, 12],
+    ] as const) {
+      const start = Math.min(...records.map((x) => x.timestamp));
+      await fc.assert(
+        fc.asyncProperty(filterArbitrary(records, Math.floor(start / HOUR) * HOUR), async (filter) => {
+          expect(await aggregate(a, filter)).toEqual(await aggregate(r, filter));
+        }),
+        { numRuns: 25, seed },
+      );
+    }
+    // both paths were taken: some filters were answered from a rollup, some needed the raw rows
+    const rollupQueries = [...routes].filter(([k]) => k !== 'raw').reduce((sum, [, n]) => sum + n, 0);
+    expect(rollupQueries).toBeGreaterThan(5);
+    expect(routes.get('raw')).toBeGreaterThan(25);
+  });
+
+  it('answers the common questions from the rollups', async () => {
+    const cases: [string, () => Promise<unknown>, string[]][] = [
+      ['summary', () => summary(auto, { decision: ['Deny'] }), ['hour', 'src_ip', 'dst_ip']],
+      ['top talkers', () => topTalkers(auto, { since: START + HOUR }), ['src_ip']],
+      ['top listeners', () => topListeners(auto, { nsg: [lake.records[0].nsg_name as string] }), ['dst_ip']],
+      ['denied by port', () => deniedBy(auto, { port: [443] }, 'dst_port'), ['port']],
+      ['denied by NSG with a port', () => deniedBy(auto, { port: [443] }, 'nsg_rule'), ['port']],
+      ['minute series', () => timeSeries(auto, { since: START, until: START + HOUR + 7 }), ['minute']],
+      ['hourly series by country', () => timeSeries(auto, { country: ['US'], since: START, until: START + 3 * HOUR }, { bucket: 'hour' }), ['country']],
+      ['heatmap', () => heatmapDayHour(auto, {}), ['hour']],
+      ['NSG heatmap', () => heatmapNsgHour(auto, { port: [443] }), ['port']],
+      ['countries', () => countries(auto, { protocol: ['TCP'] }), ['country']],
+    ];
+    for (const [name, run, expected] of cases) {
+      routes.clear();
+      await run();
+      const used = [...routes.keys()].filter((k) => k !== 'raw').sort();
+      expect(used, name).toEqual([...expected].sort());
+    }
+    routes.clear();
+    await topTalkers(auto, { ip: ['10.0.0.0/8'] });
+    expect([...routes.keys()]).toEqual(['raw']);
   });
 });
