@@ -112,9 +112,11 @@ describe('filterToSql', () => {
     expect(bounds('0.0.0.0/0')).toEqual([0, 2 ** 32 - 1]);
     expect(bounds('10.1.2.3/8')).toEqual([10 * 2 ** 24, 11 * 2 ** 24 - 1]);
     expect(bounds('192.168.1.77/24')).toEqual([0xc0a80100, 0xc0a801ff]);
-    expect(bounds('255.255.255.255')).toEqual([2 ** 32 - 1, 2 ** 32 - 1]);
-    expect(bounds('1.2.3.4/32')).toEqual([0x01020304, 0x01020304]);
-    expect(filterToSql({ ip: ['1.2.3.4'] }).where).toMatch(/"src_ipv4" BETWEEN .* OR "dst_ipv4" BETWEEN/);
+    // one address (also a /32) is an equality
+    expect(bounds('255.255.255.255')).toEqual([2 ** 32 - 1]);
+    expect(bounds('1.2.3.4/32')).toEqual([0x01020304]);
+    expect(filterToSql({ ip: ['1.2.3.4'] }).where).toMatch(/"src_ipv4" = .* OR "dst_ipv4" = /);
+    expect(filterToSql({ ip: ['1.2.3.0/31'] }).where).toMatch(/"src_ipv4" BETWEEN .* OR "dst_ipv4" BETWEEN/);
   });
 
   it('bounds IPv6 CIDRs as 32-digit hex ranges, after a cheap text-prefix test where one exists', () => {
