@@ -1,6 +1,5 @@
 /** `analyze --format table`: the analysis as readable sections. */
-import type { Anomaly, DeniedRow, Filter, Heatmap, TalkerRow, TimeSeries } from '../index.js';
-import type { Analysis } from './aggregates.js';
+import type { Analysis, Anomaly, DeniedRow, Filter, Heatmap, TalkerRow, TimeSeries } from '../index.js';
 import { formatBytes, formatCount, formatPercent, formatTime, shadeGrid, sparkline, textTable, type TextColumn } from './table.js';
 
 const DEFAULT_COUNTRY_ROWS = 10;

@@ -2,10 +2,8 @@
 import { mkdtemp, rm } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
-import { FlowStore, NetworkflowError, type Filter } from '../index.js';
-import { computeAnalysis, analysisTables, type AggregateOptions } from './aggregates.js';
+import { FlowStore, NetworkflowError, analysisTables, computeAnalysis, csvText, type AggregateOptions, type Filter } from '../index.js';
 import { analysisReport } from './analysis-report.js';
-import { csvText } from './csv.js';
 import { parseFlags } from './args.js';
 import { FILTER_ARG_OPTIONS, FILTER_HELP, type FilterValues } from './filter-args.js';
 import { DATA_DIR_ENV, runIngest } from './ingest.js';

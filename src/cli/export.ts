@@ -4,10 +4,22 @@ import { rename, rm } from 'node:fs/promises';
 import path from 'node:path';
 import { finished } from 'node:stream/promises';
 import type { Writable } from 'node:stream';
-import { FLOW_COLUMNS, flowRecordToNdjson, type Filter, type FlowRecord, type FlowRow, type FlowStore } from '../index.js';
-import { AGGREGATE_NAMES, computeAggregate, isAggregateName, type AggregateName, type AggregateOptions } from './aggregates.js';
+import {
+  AGGREGATE_NAMES,
+  FLOW_COLUMNS,
+  computeAggregate,
+  csvLine,
+  csvText,
+  flowRecordToNdjson,
+  isAggregateName,
+  type AggregateName,
+  type AggregateOptions,
+  type Filter,
+  type FlowRecord,
+  type FlowRow,
+  type FlowStore,
+} from '../index.js';
 import { openStore } from './analyze.js';
-import { csvLine, csvText } from './csv.js';
 import { parseFlags } from './args.js';
 import { FILTER_ARG_OPTIONS, FILTER_HELP, type FilterValues } from './filter-args.js';
 import { flowPages } from './flow-pages.js';

@@ -4,3 +4,4 @@ export * from './errors.js';
 export * from './flow-output.js';
 export * from './filter.js';
 export * from './ipv4.js';
+export * from './csv.js';

@@ -10,7 +10,7 @@ import { gzipSync } from 'node:zlib';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ANALYZE_HELP, parseAnalyzeArgs, type AnalyzeCommand } from '../../src/cli/analyze.js';
 import { UsageError } from '../../src/cli/io.js';
-import { AGGREGATE_NAMES } from '../../src/cli/aggregates.js';
+import { AGGREGATE_NAMES } from '../../src/analytics/analysis.js';
 import {
   FlowStore,
   countries,

@@ -8,8 +8,8 @@ import { mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync, mkdirSyn
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { AGGREGATE_NAMES, sankeyCsv, type AggregateName } from '../../src/cli/aggregates.js';
-import { csvCell, csvText } from '../../src/cli/csv.js';
+import { AGGREGATE_NAMES, sankeyCsv, type AggregateName } from '../../src/analytics/analysis.js';
+import { csvCell, csvText } from '../../src/model/csv.js';
 import { EXPORT_HELP, parseExportArgs, type ExportCommand } from '../../src/cli/export.js';
 import { flowPages } from '../../src/cli/flow-pages.js';
 import { UsageError } from '../../src/cli/io.js';

@@ -1,5 +1,5 @@
 /**
- * An RFC 4180 reader for tests, written apart from src/cli/csv.ts: quoted fields with "" escapes and line
+ * An RFC 4180 reader for tests, written apart from src/model/csv.ts: quoted fields with "" escapes and line
  * breaks, LF or CRLF rows. `unneutralize` undoes the leading apostrophe the writer puts before = + - @.
  */
 export function parseCsv(text: string): string[][] {

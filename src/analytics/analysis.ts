@@ -1,40 +1,37 @@
 /**
- * The aggregates `analyze` prints and `export` writes: each one a library call over the same FlowStore and
- * Filter, and each one's CSV table. Times in CSV are ISO 8601 UTC; in JSON they stay epoch ms, exactly as
- * the library returns them.
+ * Every aggregate under one name (what `analyze` prints, `export` writes and the HTTP API serves): each one a
+ * library call over the same FlowStore and Filter, and each one's table for CSV. Times in CSV are ISO 8601
+ * UTC; in JSON they stay epoch ms, exactly as the library returns them.
  */
+import type { CsvTable } from '../model/csv.js';
+import type { Filter } from '../model/filter.js';
+import type { FlowStore } from '../store/flow-store.js';
+import { anomalyTimeline, detectAnomalies, type DetectOptions } from './anomalies.js';
+import type { Anomaly } from './anomaly-types.js';
 import {
   countries,
   deniedBy,
   deniedOverTime,
-  anomalyTimeline,
-  detectAnomalies,
   heatmapDayHour,
   heatmapNsgHour,
   sankeyPairs,
-  servicePorts,
   summary,
   timeSeries,
   topListeners,
   topTalkers,
-  type Anomaly,
-  type BucketUnit,
   type Countries,
-  type DetectOptions,
   type DeniedDimension,
   type DeniedRow,
   type DeniedSeriesRow,
-  type Filter,
-  type FlowStore,
   type FlowSummary,
   type Heatmap,
   type Sankey,
   type SeriesRow,
-  type ServicePortRow,
   type TalkerRow,
   type TimeSeries,
-} from '../index.js';
-import type { CsvTable } from './csv.js';
+} from './flows.js';
+import { servicePorts, type ServicePortRow } from './ports.js';
+import type { BucketUnit } from './time-buckets.js';
 
 export const AGGREGATE_NAMES = [
   'summary',
