@@ -11,7 +11,6 @@ export { azureVnetFormat } from './parsers/flow/azure-vnet.js';
 export { awsVpcFormat } from './parsers/flow/aws-vpc.js';
 export { gcpVpcFormat } from './parsers/flow/gcp-vpc.js';
 export { normalizeIp } from './parsers/ip.js';
-export { protocolFromText, protocolFromNumber } from './parsers/protocol.js';
 export { unwrap, detectContainer, DEFAULT_LIMITS, type ContainerEntry, type ContainerKind, type ContainerLimits } from './containers/index.js';
 export { decodeFlows, type DecodeEvent, type DecodeOptions } from './ingest/decode.js';
 export {
@@ -59,6 +58,7 @@ export * from './store/schema.js';
 export * from './store/manifest.js';
 export { openDuckDB, type DuckDB, type DuckDBOptions } from './store/duckdb.js';
 export * from './store/filter-sql.js';
+export * from './store/filter-params.js';
 export * from './store/flow-store.js';
 export * from './store/lake-files.js';
 export * from './store/rollups.js';

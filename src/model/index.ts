@@ -5,3 +5,5 @@ export * from './flow-output.js';
 export * from './filter.js';
 export * from './ipv4.js';
 export * from './csv.js';
+export * from './protocol.js';
+export * from './time-bound.js';

@@ -2,7 +2,7 @@ import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { epochToMs, formatTimestamp, parsePort, parseTimestamp, parseUint } from '../../src/parsers/values.js';
 import { normalizeIp, isIPv4, ipv4End, ipv4EndBytes } from '../../src/parsers/ip.js';
-import { protocolFromNumber, protocolFromText } from '../../src/parsers/protocol.js';
+import { protocolFromNumber, protocolFromText } from '../../src/model/protocol.js';
 
 describe('parseTimestamp', () => {
   it('reads ISO 8601 / RFC 3339 in its common spellings', () => {

@@ -3,7 +3,7 @@
  * the ids the parser's hot paths switch on, and the layouts (field lists compiled to per-position ids) for
  * the default format and the documented all-fields orders. Data only; the parser is aws-vpc.ts.
  */
-import { protocolFromNumber } from '../protocol.js';
+import { protocolFromNumber } from '../../model/protocol.js';
 
 const F_OTHER = 0; // text attribute (known or unknown name)
 export const F_INT_ATTR = 1; // integer attribute (tcp-flags, traffic-path, packets-lost-*, …)

@@ -32,7 +32,7 @@
  * path (`properties.flows[0].flows[1].flowTuples[3]`); the other tuples are kept.
  */
 import { diagnostic, newFlowRecord, type FlowDecision, type FlowDirection, type FlowState } from '../../model/index.js';
-import { protocolFromText } from '../protocol.js';
+import { protocolFromText } from '../../model/protocol.js';
 import type { FlowFormat } from '../types.js';
 import {
   asObject,

@@ -30,7 +30,7 @@
  * path (`flowRecords.flows[0].flowGroups[1].flowTuples[3]`); the other tuples are kept.
  */
 import { diagnostic, newFlowRecord, type FlowDecision, type FlowDirection, type FlowState } from '../../model/index.js';
-import { protocolFromNumber } from '../protocol.js';
+import { protocolFromNumber } from '../../model/protocol.js';
 import type { FlowFormat } from '../types.js';
 import {
   asObject,

@@ -68,7 +68,7 @@
 import { diagnostic, newFlowRecord, type Diagnostic, type FlowDecision, type FlowDirection, type FlowRecord, type FlowState } from '../../model/index.js';
 import { ipv4End, ipv4EndBytes, normalizeIp } from '../ip.js';
 import { readLineBlocks, type LineBlock } from '../lines.js';
-import { protocolFromText } from '../protocol.js';
+import { protocolFromText } from '../../model/protocol.js';
 import { DEFAULT_BATCH_SIZE, DEFAULT_MAX_LINE_LENGTH, type ByteSource, type FlowFormat, type ParseBatch, type ParseOptions } from '../types.js';
 import { parseTimestamp, parseUint } from '../values.js';
 

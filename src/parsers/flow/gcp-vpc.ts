@@ -72,7 +72,7 @@
 import { diagnostic, newFlowRecord, type Diagnostic, type FlowDirection, type FlowRecord } from '../../model/index.js';
 import { normalizeIp } from '../ip.js';
 import { readJsonItems, type JsonItemBatch } from '../json-items.js';
-import { protocolFromNumber, protocolFromText } from '../protocol.js';
+import { protocolFromNumber, protocolFromText } from '../../model/protocol.js';
 import { decodeText, REPLACEMENT_CHAR } from '../text.js';
 import { DEFAULT_BATCH_SIZE, DEFAULT_MAX_JSON_ITEM_LENGTH, type ByteSource, type FlowFormat, type ParseBatch, type ParseOptions } from '../types.js';
 import { parsePort, parseTimestamp, parseUint } from '../values.js';

@@ -4,7 +4,7 @@ import { describe, expect, it } from 'vitest';
 import type { Diagnostic, FlowRecord } from '../../../src/model/index.js';
 import { awsVpcFormat, parseAwsHeader } from '../../../src/parsers/flow/aws-vpc.js';
 import { normalizeIp } from '../../../src/parsers/ip.js';
-import { protocolFromNumber } from '../../../src/parsers/protocol.js';
+import { protocolFromNumber } from '../../../src/model/protocol.js';
 import { describeShared, sharedFixture } from '../../helpers/fixtures.js';
 import { collect, collectFile, type Collected } from '../../helpers/parse.js';
 
