@@ -8,6 +8,7 @@ import { runGenerate } from './generate.js';
 import { runIngest } from './ingest.js';
 import { runAnalyze } from './analyze.js';
 import { runExport } from './export.js';
+import { runDashboard } from './dashboard.js';
 
 const COMMANDS: Record<string, { summary: string; run: (argv: string[], io: CliIO) => Promise<number> }> = {
   parse: { summary: 'parse flow-log files to normalized records (NDJSON or CSV)', run: runParse },
@@ -15,9 +16,10 @@ const COMMANDS: Record<string, { summary: string; run: (argv: string[], io: CliI
   ingest: { summary: 'ingest flow logs into a Parquet lake (incremental, crash-safe)', run: runIngest },
   analyze: { summary: 'aggregates and anomalies of a lake (or of a source, ingested first)', run: runAnalyze },
   export: { summary: 'write one aggregate, or the filtered flows, as JSON or CSV', run: runExport },
+  dashboard: { summary: 'serve the interactive dashboard and its JSON API (demo data without a source)', run: runDashboard },
 };
 
-const PLANNED = ['dashboard', 'verify'];
+const PLANNED = ['verify'];
 
 export function mainHelp(): string {
   const lines = ['Usage: networkflow <command> [options]', '', 'Commands:'];

@@ -98,7 +98,7 @@ describe('networkflow (main)', () => {
     const unknown = await runCli(['frobnicate']);
     expect(unknown.code).toBe(64);
     expect(unknown.stderr).toContain("unknown command 'frobnicate'");
-    expect((await runCli(['dashboard'])).stderr).toContain('not in this version yet');
+    expect((await runCli(['verify'])).stderr).toContain('not in this version yet');
     const usage = await runCli(['parse', '--format', 'nope', 'x']);
     expect(usage.code).toBe(64);
     expect(usage.stderr).toContain('--format must be');
