@@ -11,22 +11,15 @@
 // the same. Timings are of the library call alone, in this process, after one untimed pass over the filters
 // (warm file cache, as for a dashboard in use). Route: calls answered from rollups only / rollups plus raw
 // reads / raw rows only.
-import { createHash } from 'node:crypto';
-import { existsSync, mkdirSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
-import path from 'node:path';
-import { fileURLToPath } from 'node:url';
 import * as lib from '../dist/index.js';
+import { BENCH_HOURS as HOURS, BENCH_START as START, benchLake } from './lib/analyze-lake.mjs';
 
-const here = path.dirname(fileURLToPath(import.meta.url));
 const total = Number(process.env.BENCH_ANALYZE_FLOWS ?? 10_000_000);
 const calls = Number(process.env.BENCH_ANALYZE_CALLS ?? 20);
 const anomalyCalls = Number(process.env.BENCH_ANALYZE_ANOMALY_CALLS ?? 5);
 const TARGET_P95_MS = 150;
 const compareRaw = process.env.BENCH_ANALYZE_RAW !== '0';
-const HOURS = 48;
-const START = Date.parse('2026-11-02T00:00:00Z');
-const GENERATE = { format: 'csv-zip', hours: HOURS, start: new Date(START).toISOString(), seed: 11, flowsPerHour: Math.round(total / HOURS) };
 
 if (!Number.isInteger(total) || total <= 0) throw new Error(`BENCH_ANALYZE_FLOWS must be a positive integer, got '${process.env.BENCH_ANALYZE_FLOWS}'`);
 if (!Number.isInteger(calls) || calls <= 0) throw new Error(`BENCH_ANALYZE_CALLS must be a positive integer, got '${process.env.BENCH_ANALYZE_CALLS}'`);
@@ -36,43 +29,8 @@ if (!Number.isInteger(anomalyCalls) || anomalyCalls <= 0) {
 
 const fmt = (n) => Math.round(n).toLocaleString('en-US');
 
-/**
- * The cached lake: { dataDir, cached }. A `ready.json` written last holds the parameters and a hash of the
- * built generator and ingest; a lake without it, or with other parameters, is rebuilt from scratch.
- */
-async function benchLake() {
-  const root = path.join(process.env.NF_BENCH_DIR ?? path.join(os.tmpdir(), 'nf-bench-analyze'), String(total));
-  const dataDir = path.join(root, 'data');
-  const ready = path.join(root, 'ready.json');
-  const key = JSON.stringify({ ...GENERATE, build: buildFingerprint() });
-  if (existsSync(ready) && readFileSync(ready, 'utf8') === key) return { dataDir, cached: true };
-  rmSync(root, { recursive: true, force: true });
-  const sourceDir = path.join(root, 'source');
-  mkdirSync(sourceDir, { recursive: true });
-  await lib.generateFlowLogs(lib.localObjectWriter(sourceDir), GENERATE);
-  // the truth file is not a flow log: keep it out of the ingest's way
-  rmSync(path.join(sourceDir, 'truth.json'), { force: true });
-  const summary = await lib.ingest({ source: sourceDir, dataDir });
-  if (summary.failures.length > 0) throw new Error(`ingest of the bench lake failed: ${JSON.stringify(summary.failures).slice(0, 300)}`);
-  rmSync(sourceDir, { recursive: true, force: true });
-  writeFileSync(ready, key);
-  return { dataDir, cached: false };
-}
-
-/** A hash of the built generator and of the lake's layout (schema, rollups), so a lake of other data is not reused. */
-function buildFingerprint() {
-  const hash = createHash('sha256');
-  const dist = path.join(here, '..', 'dist');
-  const generator = readdirSync(path.join(dist, 'generate'), { recursive: true })
-    .map(String)
-    .filter((f) => f.endsWith('.js'))
-    .map((f) => path.join('generate', f));
-  for (const file of [...generator.sort(), 'store/schema.js', 'store/rollups.js']) hash.update(file).update(readFileSync(path.join(dist, file)));
-  return hash.digest('hex').slice(0, 16);
-}
-
 const t0 = performance.now();
-const lake = await benchLake();
+const lake = await benchLake(total);
 console.log(`lake: ${lake.dataDir} (${lake.cached ? 'cached' : `built in ${((performance.now() - t0) / 1000).toFixed(1)} s`})`);
 
 const HOUR = 3_600_000;

@@ -21,7 +21,8 @@ const ALLOWED: Record<string, string[]> = {
   // synthetic data: pure traffic model in generate/, writes through sources' ObjectSource.write
   generate: ['model', 'sources'],
   api: ['library'],
-  cli: ['library'],
+  // `networkflow dashboard` starts the HTTP server (it imports src/api/server.ts, the api's entry)
+  cli: ['library', 'api'],
   web: ['library'],
   notify: ['library'],
   library: ['*'],

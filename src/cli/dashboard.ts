@@ -7,16 +7,9 @@
 import { mkdir } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
-import {
-  DEMO_OPTIONS,
-  authFromEnv,
-  buildServer,
-  defaultDemoCacheDir,
-  ensureDemoData,
-  ingest,
-  type GenerateOptions,
-  type NetworkflowServer,
-} from '../index.js';
+// the one face that starts another: the command is the server's launcher (its entry file only)
+import { authFromEnv, buildServer, type NetworkflowServer } from '../api/server.js';
+import { DEMO_OPTIONS, defaultDemoCacheDir, ensureDemoData, ingest, type GenerateOptions } from '../index.js';
 import { parseFlags } from './args.js';
 import { DATA_DIR_ENV, runIngest } from './ingest.js';
 import { EXIT, UsageError, type CliIO } from './io.js';

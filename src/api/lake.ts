@@ -1,0 +1,151 @@
+/**
+ * The lake as the routes see it: one FlowStore (queries serialized, queue.ts), its version, and the cached
+ * results of every route (cache.ts). Holds no analytics: each answer is a library call.
+ */
+import {
+  AGGREGATE_NAMES,
+  anomalyTimeline,
+  computeAggregate,
+  summary,
+  type AggregateName,
+  type Anomaly,
+  type CsvTable,
+  type DistinctColumn,
+  type DistinctValue,
+  type Filter,
+  type FlowRow,
+  type FlowStore,
+} from '../index.js';
+import { ANOMALY_ENTRIES, LRU_ENTRIES, LruCache, lakeVersion } from './cache.js';
+import { timestampPage } from './flow-window.js';
+import { filterKey, type AggregateQuery, type FlowsQuery } from './query.js';
+import { SerialQueue, serializeStore } from './queue.js';
+
+/** The filter bar's dimensions: query parameter → the column whose values it offers. */
+export const OPTION_COLUMNS = {
+  subscription: 'subscription_id',
+  'resource-group': 'resource_group',
+  nsg: 'nsg_name',
+  protocol: 'protocol',
+  direction: 'flow_direction',
+  decision: 'flow_decision',
+} as const satisfies Record<string, DistinctColumn>;
+export const MAX_OPTION_VALUES = 200;
+
+export type Options = Record<keyof typeof OPTION_COLUMNS, DistinctValue[]>;
+
+export interface Meta {
+  flows: number;
+  timeRange: { min: number; max: number } | null;
+  version: string;
+  aggregates: readonly string[];
+}
+
+export interface AggregateResult {
+  value: unknown;
+  table: CsvTable;
+}
+
+export interface FlowsPage {
+  rows: FlowRow[];
+  total: number;
+  limit: number;
+  offset: number;
+}
+
+export class Lake {
+  readonly queue = new SerialQueue();
+  /** Anomaly detections per (version, filter): `misses` counts detections actually run. */
+  readonly anomalies = new LruCache<AggregateResult>(ANOMALY_ENTRIES);
+  readonly results = new LruCache<unknown>(LRU_ENTRIES);
+  private currentVersion: string;
+  /** Set once the server listens: from then on every new lake version is warmed up too. */
+  warm = false;
+
+  constructor(readonly store: FlowStore) {
+    serializeStore(store, this.queue);
+    this.currentVersion = lakeVersion(store.manifest);
+  }
+
+  /** Re-reads the manifest; on a change, a new version and empty caches. True when the lake changed. */
+  async refresh(): Promise<boolean> {
+    await this.store.refresh();
+    const version = lakeVersion(this.store.manifest);
+    if (version === this.currentVersion) return false;
+    this.currentVersion = version;
+    this.anomalies.clear();
+    this.results.clear();
+    if (this.warm) this.warmUp();
+    return true;
+  }
+
+  private cached<T>(key: string, compute: () => Promise<T>): Promise<T> {
+    return this.results.get(`${this.currentVersion}\u0000${key}`, compute) as Promise<T>;
+  }
+
+  /** Flows under the filter (the whole lake by default). */
+  count(filter: Filter = {}): Promise<number> {
+    return this.cached(`count\u0000${filterKey(filter)}`, () => this.store.count(filter));
+  }
+
+  timeRange(filter: Filter = {}): Promise<{ min: number; max: number } | null> {
+    return this.cached(`timeRange\u0000${filterKey(filter)}`, () => this.store.timeRange(filter));
+  }
+
+  async meta(): Promise<Meta> {
+    const version = this.currentVersion;
+    const [flows, timeRange] = await Promise.all([this.count(), this.timeRange()]);
+    return { flows, timeRange, version, aggregates: AGGREGATE_NAMES };
+  }
+
+  options(): Promise<Options> {
+    return this.cached('options', async () => {
+      const entries = await Promise.all(
+        Object.entries(OPTION_COLUMNS).map(async ([param, column]) => [param, await this.store.distinct(column, {}, MAX_OPTION_VALUES)] as const),
+      );
+      return Object.fromEntries(entries) as Options;
+    });
+  }
+
+  /** The library's anomalies of a filter, detected once per lake version. */
+  detectAnomalies(filter: Filter): Promise<AggregateResult> {
+    return this.anomalies.get(`${this.currentVersion}\u0000${filterKey(filter)}`, () => computeAggregate(this.store, filter, 'anomalies'));
+  }
+
+  /** computeAggregate's result; JSON wants only `value`, CSV its `table`. */
+  aggregate(name: AggregateName, q: AggregateQuery, want: 'value' | 'table'): Promise<unknown> {
+    if (name === 'anomalies') return this.detectAnomalies(q.filter).then((r) => r[want]);
+    const options = { top: q.top, bucket: q.bucket };
+    if (name === 'summary' && want === 'value') {
+      // computeAggregate's summary value, with the anomalies taken from the shared detection
+      return this.cached(`summary\u0000${filterKey(q.filter)}`, async () => {
+        const [flows, anomalies] = await Promise.all([summary(this.store, q.filter), this.detectAnomalies(q.filter)]);
+        return { ...flows, anomalies: anomalyTimeline(anomalies.value as Anomaly[]) };
+      });
+    }
+    const key = `aggregate\u0000${name}\u0000${filterKey(q.filter)}\u0000${String(q.top)}\u0000${String(q.bucket)}`;
+    return this.cached(key, () => computeAggregate(this.store, q.filter, name, options)).then((r) => (r as AggregateResult)[want]);
+  }
+
+  /** One page of flows and the filter's total (the total and time range cached per version and filter). */
+  async flows(q: FlowsQuery): Promise<FlowsPage> {
+    const page = async () => {
+      if (q.orderBy !== 'timestamp') return this.store.flows(q.filter, { limit: q.limit, offset: q.offset, orderBy: q.orderBy, descending: q.descending });
+      // the lake's range clipped to the filter's bounds: one cached query per version, not one per filter
+      const lake = await this.timeRange();
+      const range = lake && { min: Math.max(lake.min, q.filter.since ?? -Infinity), max: Math.min(lake.max, (q.filter.until ?? Infinity) - 1) };
+      return timestampPage(this.store, q, range && range.min <= range.max ? range : null);
+    };
+    const [rows, total] = await Promise.all([page(), this.count(q.filter)]);
+    return { rows, total, limit: q.limit, offset: q.offset };
+  }
+
+  /**
+   * Prepares what the dashboard's first view asks for (the whole lake's count, range, options and
+   * anomalies), in the background: detection takes seconds on millions of flows. Errors are left for the
+   * requests to report.
+   */
+  warmUp(): void {
+    void Promise.all([this.meta(), this.options(), this.detectAnomalies({})]).catch(() => undefined);
+  }
+}
