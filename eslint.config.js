@@ -14,4 +14,7 @@ export default tseslint.config(
       'no-control-regex': 'off',
     },
   },
+  // the dashboard client runs in the browser
+  { files: ['src/web/**/*.ts'], languageOptions: { globals: { ...globals.browser } } },
+  { ignores: ['test-artifacts/'] },
 );
