@@ -4,9 +4,13 @@
  * string and a normalized state, and applies the edits the page makes (drill-down, chip removal, presets).
  * Pure: no DOM, no fetch.
  */
-import type { Filter } from '../index.js';
+import type { Filter, FilterFlag } from '../index.js';
 
-/** Every filter parameter of the API, in the order the URL and the chips list them. */
+/**
+ * Every filter parameter of the API, in the order the URL and the chips list them. A copy of the library's
+ * FILTER_FLAGS (a value the browser bundle cannot import without the store's code); the type assertions
+ * below fail the typecheck if the two lists ever differ.
+ */
 export const FILTER_PARAMS = [
   'subscription',
   'resource-group',
@@ -24,6 +28,9 @@ export const FILTER_PARAMS = [
   'country',
 ] as const;
 export type FilterParam = (typeof FILTER_PARAMS)[number];
+type Same<A, B> = [A] extends [B] ? ([B] extends [A] ? true : false) : false;
+const SAME_PARAMS: Same<FilterParam, FilterFlag> = true;
+void SAME_PARAMS;
 
 /** Parameters that take one value; the rest are lists. */
 const SINGLE: ReadonlySet<FilterParam> = new Set(['since', 'until', 'ip-side', 'port-side']);
