@@ -65,7 +65,8 @@ for (const route of routes) {
   for (const variant of [0, 1]) {
     for (const f of FILTERS) {
       const extra = route === '/api/flows' ? `offset=${variant * 100}` : route.startsWith('/api/aggregates/') && variant === 1 ? 'top=11' : '';
-      const q = [f, extra].filter(Boolean).join('&');
+      // meta and options take no filter: they describe the whole lake (and are cached per lake version)
+      const q = route === '/api/meta' || route === '/api/options' ? '' : [f, extra].filter(Boolean).join('&');
       times.push(await get(`${route}${q ? `?${q}` : ''}`));
     }
   }
