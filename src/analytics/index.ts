@@ -7,4 +7,4 @@ export * from './anomaly-types.js';
 export { DEFAULT_THRESHOLDS, resolveThresholds, type AnomalyThresholds, type TimeSpan } from './anomaly-context.js';
 export { detectAnomalies, anomalyTimeline, anomalyCounts, type DetectOptions } from './anomalies.js';
 export * from './anomaly-score.js';
-export { AGGREGATE_NAMES, isAggregateName, computeAnalysis, computeAggregate, analysisTables, type AggregateName, type AggregateOptions, type Analysis } from './analysis.js';
+export { AGGREGATE_NAMES, isAggregateName, computeAnalysis, computeAggregate, analysisTables, anomaliesCsv, summaryCsv, type AggregateName, type AggregateOptions, type Analysis } from './analysis.js';

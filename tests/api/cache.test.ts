@@ -11,6 +11,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { FlowStore, computeAggregate, generateFlowLogs, ingest, localObjectWriter, summary, type QueryEvent } from '../../src/index.js';
 import { buildServer, type NetworkflowServer } from '../../src/api/server.js';
 import { buildAnalyticsLake, type AnalyticsLake } from '../helpers/analytics-lake.js';
+import { anomaliesInView } from '../helpers/anomalies-in-view.js';
 
 let lake: AnalyticsLake;
 let server: NetworkflowServer;
@@ -63,29 +64,34 @@ async function libraryQueries<T>(fn: (store: FlowStore) => Promise<T>): Promise<
 }
 
 describe('anomaly cache', () => {
-  it('detects once per filter and lake version; the summary reuses the detection', async () => {
-    const detection = await libraryQueries((s) => computeAggregate(s, { decision: ['Deny'] }, 'anomalies'));
+  it('detects once per lake version; a view counts the lake anomalies in it once per filter; the summary reuses both', async () => {
+    const detection = await libraryQueries((s) => computeAggregate(s, {}, 'anomalies'));
     expect(detection.queries).toBeGreaterThan(2);
 
     let first: unknown;
-    expect(await countQueries(async () => (first = await get('/api/aggregates/anomalies?decision=deny')))).toBe(detection.queries);
-    expect(first).toEqual(JSON.parse(JSON.stringify(detection.value.value)));
+    // the lake's detection, then one query counting each anomaly's flows in the view
+    expect(await countQueries(async () => (first = await get('/api/aggregates/anomalies?decision=deny')))).toBe(detection.queries + 1);
+    const expected = await libraryQueries((s) => anomaliesInView(s, { decision: ['Deny'] }));
+    expect(first).toEqual(JSON.parse(JSON.stringify(expected.value)));
+    expect(expected.value.length).toBeGreaterThan(0);
     expect(await countQueries(() => get('/api/aggregates/anomalies?decision=deny'))).toBe(0);
     // the same filter written differently is the same cache entry
     expect(await countQueries(() => get('/api/aggregates/anomalies?decision=Deny,deny'))).toBe(0);
+    // the whole lake's list is the detection itself
+    expect(await countQueries(() => get('/api/aggregates/anomalies'))).toBe(0);
 
     const summaryOnly = await libraryQueries((s) => summary(s, { decision: ['Deny'] }));
     expect(await countQueries(() => get('/api/aggregates/summary?decision=deny'))).toBe(summaryOnly.queries);
     expect(await countQueries(() => get('/api/aggregates/summary?decision=deny'))).toBe(0);
 
-    // another filter is another detection
-    expect(await countQueries(() => get('/api/aggregates/anomalies?decision=allow'))).toBeGreaterThan(2);
+    // another filter is one more counting query, not another detection
+    expect(await countQueries(() => get('/api/aggregates/anomalies?decision=allow'))).toBe(1);
   });
 
-  it('shares one detection between concurrent requests', async () => {
-    const detection = await libraryQueries((s) => computeAggregate(s, { direction: ['Inbound'] }, 'anomalies'));
+  it('shares one computation between concurrent requests', async () => {
+    await get('/api/aggregates/anomalies');
     const n = await countQueries(() => Promise.all([1, 2, 3].map(() => get('/api/aggregates/anomalies?direction=inbound'))));
-    expect(n).toBe(detection.queries);
+    expect(n).toBe(1);
   });
 
   it('caches other aggregates per query too', async () => {
@@ -116,7 +122,7 @@ describe('refresh after an ingest', () => {
     expect(await server.refresh()).toBe(false);
 
     const after = (await get('/api/meta')) as { flows: number; version: string };
-    const fresh = await libraryQueries(async (s) => ({ count: await s.count(), anomalies: (await computeAggregate(s, { decision: ['Deny'] }, 'anomalies')).value }));
+    const fresh = await libraryQueries(async (s) => ({ count: await s.count(), anomalies: await anomaliesInView(s, { decision: ['Deny'] }) }));
     expect(after.flows).toBe(fresh.value.count);
     expect(after.flows).toBeGreaterThan(before.flows);
     expect(after.version).not.toBe(before.version);
