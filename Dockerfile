@@ -3,6 +3,8 @@
 
 # ---- build: dev dependencies, TypeScript and the web bundle; then production dependencies only, trimmed
 FROM node:20-alpine AS build
+# binutils: `strip` for the native libraries (prune-production.mjs)
+RUN apk add --no-cache binutils
 WORKDIR /app
 COPY package.json package-lock.json ./
 RUN npm ci --ignore-scripts --no-audit --no-fund
@@ -27,7 +29,7 @@ WORKDIR /app
 COPY --from=build /app/package.json ./
 COPY --from=build /app/node_modules ./node_modules
 COPY --from=build /app/dist ./dist
-RUN mkdir -p /data && chown node:node /data && rm -rf /usr/local/lib/node_modules/npm /usr/local/bin/npm /usr/local/bin/npx
+RUN mkdir -p /data && chown node:node /data && rm -rf /usr/local/lib/node_modules/npm /usr/local/bin/npm /usr/local/bin/npx /opt/yarn-* /usr/local/bin/yarn /usr/local/bin/yarnpkg
 USER node
 VOLUME ["/data"]
 EXPOSE 8050

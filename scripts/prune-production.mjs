@@ -1,7 +1,9 @@
 // Trims a production node_modules (`npm ci --omit=dev`) for the container image: files no code loads at run
 // time — source maps, TypeScript declarations, docs and changelogs, the IP data in the formats we do not
-// read, and the browser-only MSAL build @azure/identity carries for browsers. Prints the bytes removed.
+// read, and the browser-only MSAL build @azure/identity carries for browsers — and strips the symbol tables
+// of native libraries (DuckDB's ships unstripped: 70 → 60 MB) when `strip` is installed. Prints the bytes removed.
 //   node scripts/prune-production.mjs [dir]      (default: the current folder; it must hold node_modules/)
+import { spawnSync } from 'node:child_process';
 import { existsSync, readdirSync, rmSync, statSync } from 'node:fs';
 import path from 'node:path';
 
@@ -45,7 +47,23 @@ function walk(dir) {
   }
 }
 
+const natives = [];
+function findNatives(dir) {
+  for (const entry of readdirSync(dir, { withFileTypes: true })) {
+    const p = path.join(dir, entry.name);
+    if (entry.isDirectory()) findNatives(p);
+    else if (entry.isFile() && /\.(node|so)$/.test(entry.name)) natives.push(p);
+  }
+}
+
 for (const name of PACKAGES) drop(path.join(modules, name));
 for (const file of FILES) drop(path.join(modules, file));
 walk(modules);
+findNatives(modules);
+const hasStrip = spawnSync('strip', ['--version']).status === 0;
+for (const file of hasStrip ? natives : []) {
+  const before = statSync(file).size;
+  if (spawnSync('strip', ['--strip-unneeded', file]).status === 0) removed += before - statSync(file).size;
+}
+if (!hasStrip && natives.length > 0) console.log('prune-production: strip not found, native libraries left as they are');
 console.log(`prune-production: removed ${(removed / 2 ** 20).toFixed(1)} MiB from ${modules}; ${(size(modules) / 2 ** 20).toFixed(1)} MiB remain`);
