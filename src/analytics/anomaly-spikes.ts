@@ -129,7 +129,7 @@ async function contributors(ctx: DetectContext, run: SpikeRun): Promise<Contribu
 
 const LABEL: Record<SpikeMeasure, string> = { flows: 'flows', bytes: 'bytes', denied: 'denied flows' };
 
-function draftFor(run: SpikeRun, parts: Contributor[]): AnomalyDraft {
+function draftFor(run: SpikeRun, parts: Contributor[], minZ: number): AnomalyDraft {
   const top = (dim: Contributor['dim'], n: number) => parts.filter((p) => p.dim === dim).slice(0, n);
   const srcs = top('src', 5);
   const dsts = top('dst', 5);
@@ -142,7 +142,7 @@ function draftFor(run: SpikeRun, parts: Contributor[]): AnomalyDraft {
     start: run.span.since,
     end: run.span.until,
     entities: { srcIps: srcs.map((p) => p.key), dstIps: dsts.map((p) => p.key), ports: ports.map((p) => Number(p.key)) },
-    score: run.maxZ / 6,
+    score: run.maxZ / minZ,
     summary:
       `${LABEL[run.measure]} ${Number.isFinite(ratio) ? `${ratio.toFixed(1)}×` : 'far above'} the expected level ` +
       `${formatTime(run.span.since)} – ${formatTime(run.span.until)}${who}${to}`,
@@ -183,9 +183,7 @@ export async function detectSpikes(ctx: DetectContext, want: { traffic: boolean;
   }
   const drafts: AnomalyDraft[] = [];
   for (const run of runs) {
-    const draft = draftFor(run, await contributors(ctx, run));
-    draft.score = run.maxZ / ctx.t.spikeMinZ;
-    drafts.push(draft);
+    drafts.push(draftFor(run, await contributors(ctx, run), ctx.t.spikeMinZ));
   }
   return drafts;
 }

@@ -151,7 +151,7 @@ export class Lake {
    * this is one pass over the view's flows, counting every anomaly's flows at once. (`networkflow analyze`
    * with a filter still detects on the filtered flows.)
    */
-  detectAnomalies(filter: Filter): Promise<AggregateResult> {
+  anomaliesInView(filter: Filter): Promise<AggregateResult> {
     if (Object.keys(filter).length === 0) return this.lakeAnomalies();
     return this.anomalies.get(`${this.currentVersion}\u0000${filterKey(filter)}`, async () => {
       const all = (await this.lakeAnomalies()).value as Anomaly[];
@@ -163,12 +163,12 @@ export class Lake {
 
   /** computeAggregate's result; JSON wants only `value`, CSV its `table`. */
   aggregate(name: AggregateName, q: AggregateQuery, want: 'value' | 'table'): Promise<unknown> {
-    if (name === 'anomalies') return this.detectAnomalies(q.filter).then((r) => r[want]);
+    if (name === 'anomalies') return this.anomaliesInView(q.filter).then((r) => r[want]);
     const options = { top: q.top, bucket: q.bucket };
     if (name === 'summary') {
-      // computeAggregate's summary, with the anomaly line from the view's anomalies (detectAnomalies above)
+      // computeAggregate's summary, with the anomaly line from the view's anomalies (anomaliesInView above)
       return this.cached(`summary\u0000${filterKey(q.filter)}`, async () => {
-        const [flows, anomalies] = await Promise.all([summary(this.store, q.filter), this.detectAnomalies(q.filter)]);
+        const [flows, anomalies] = await Promise.all([summary(this.store, q.filter), this.anomaliesInView(q.filter)]);
         const value = { ...flows, anomalies: anomalyTimeline(anomalies.value as Anomaly[]) };
         return { value, table: summaryCsv(value) };
       }).then((r) => r[want]);
@@ -197,6 +197,6 @@ export class Lake {
    */
   warmUp(): void {
     const views = FIRST_VIEW.map((v) => this.aggregate(v.name, { filter: {}, top: v.top, bucket: v.bucket, format: 'json' }, 'value'));
-    void Promise.all([this.meta(), this.options(), this.detectAnomalies({}), ...views]).catch(() => undefined);
+    void Promise.all([this.meta(), this.options(), this.anomaliesInView({}), ...views]).catch(() => undefined);
   }
 }

@@ -6,7 +6,7 @@
 import compress from '@fastify/compress';
 import Fastify, { LogController, type FastifyInstance, type FastifyReply, type FastifyRequest } from 'fastify';
 import { FlowStore, type FlowStoreOptions } from '../index.js';
-import { authFromEnv as authSettingsFromEnv, registerAuth, type AuthSettings } from './auth.js';
+import { registerAuth, type AuthSettings } from './auth.js';
 import { registerErrorHandlers } from './errors.js';
 import { Lake } from './lake.js';
 import { registerOpenApiRoute } from './openapi.js';
@@ -104,6 +104,4 @@ async function serve(store: FlowStore, options: ServerOptions): Promise<Networkf
 }
 
 /** Auth settings from env: NETWORKFLOW_AUTH_TOKEN, or NETWORKFLOW_AUTH_USER + NETWORKFLOW_AUTH_PASSWORD; undefined when none set. */
-export function authFromEnv(env: NodeJS.ProcessEnv = process.env): ServerOptions['auth'] {
-  return authSettingsFromEnv(env);
-}
+export { authFromEnv } from './auth.js';

@@ -5,11 +5,10 @@
  * health check passes while a large first ingest runs.
  */
 import { mkdir } from 'node:fs/promises';
-import os from 'node:os';
 import path from 'node:path';
 // the one face that starts another: the command is the server's launcher (its entry file only)
 import { authFromEnv, buildServer, type NetworkflowServer } from '../api/server.js';
-import { DEMO_OPTIONS, defaultDemoCacheDir, ensureDemoData, ingest, type GenerateOptions } from '../index.js';
+import { DEMO_OPTIONS, defaultDemoCacheDir, ensureDemoData, ingest, networkflowCacheDir, type GenerateOptions } from '../index.js';
 import { parseFlags } from './args.js';
 import { DATA_DIR_ENV, runIngest } from './ingest.js';
 import { EXIT, UsageError, type CliIO } from './io.js';
@@ -134,9 +133,8 @@ export function intervalArg(text: string): number {
 
 /** The lake of a source when no data dir is given: one folder per source, so sources never mix. */
 export function defaultLakeDir(source: string, env: NodeJS.ProcessEnv = process.env): string {
-  const base = env.XDG_CACHE_HOME && env.XDG_CACHE_HOME.length > 0 ? env.XDG_CACHE_HOME : path.join(os.homedir(), '.cache');
   const slug = source.replace(/[^A-Za-z0-9._-]+/g, '_').replace(/^_+|_+$/g, '').slice(-80) || 'source';
-  return path.join(base, 'networkflow', 'lakes', slug);
+  return path.join(networkflowCacheDir(env), 'lakes', slug);
 }
 
 export interface RunningDashboard {

@@ -18,9 +18,14 @@ export const DEMO_OPTIONS: GenerateOptions = {
   flowsPerHour: 20_000,
 };
 
-export function defaultDemoCacheDir(env: NodeJS.ProcessEnv = process.env): string {
+/** networkflow's cache folder: $XDG_CACHE_HOME/networkflow, else ~/.cache/networkflow. */
+export function networkflowCacheDir(env: NodeJS.ProcessEnv = process.env): string {
   const base = env.XDG_CACHE_HOME && env.XDG_CACHE_HOME.length > 0 ? env.XDG_CACHE_HOME : path.join(os.homedir(), '.cache');
-  return path.join(base, 'networkflow', DEMO_VERSION);
+  return path.join(base, 'networkflow');
+}
+
+export function defaultDemoCacheDir(env: NodeJS.ProcessEnv = process.env): string {
+  return path.join(networkflowCacheDir(env), DEMO_VERSION);
 }
 
 const pending = new Map<string, Promise<string>>();
