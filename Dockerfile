@@ -1,9 +1,11 @@
-# networkflow: the dashboard and its API in one small image (Node 20 on Alpine; DuckDB's musl build).
-# docker build -t networkflow .   then   docker run -p 8050:8050 networkflow   (demo data) — see README.
+# networkflow: the dashboard and its API in one small image — Node 20's binary on plain Alpine, the server
+# bundled, DuckDB's musl build. docker build -t networkflow .   then   docker run -p 8050:8050 networkflow
+# (demo data) — see README ("Container") for each cloud's settings and how the size is estimated.
 
-# ---- build: dev dependencies, TypeScript and the web bundle; then production dependencies only, trimmed
-FROM node:20-alpine AS build
-# binutils: `strip` for the native libraries (prune-production.mjs)
+# ---- build: dev dependencies, TypeScript, the web bundle and the IP data; then the server bundled and the
+#      production dependencies reduced to what the bundle loads (DuckDB, Plotly, the world map)
+FROM node:20-alpine3.21 AS build
+# binutils: `strip` for the native libraries and node itself
 RUN apk add --no-cache binutils
 WORKDIR /app
 COPY package.json package-lock.json ./
@@ -12,11 +14,17 @@ COPY tsconfig.json tsconfig.build.json ./
 COPY scripts ./scripts
 COPY src ./src
 RUN npm run build \
+ && node scripts/bundle-image.mjs image \
  && npm ci --omit=dev --ignore-scripts --no-audit --no-fund \
- && node scripts/prune-production.mjs .
+ && node scripts/prune-production.mjs . \
+ && strip -o /app/node /usr/local/bin/node
 
-# ---- runtime: no compilers, no npm cache, no dev dependencies, not root
-FROM node:20-alpine
+# ---- runtime: Alpine with the C++ runtime node and DuckDB link against; no npm, yarn or corepack (a base
+#      image's files count in the image size even when a later layer deletes them), not root
+FROM alpine:3.21
+RUN apk add --no-cache libstdc++ \
+ && addgroup -g 1000 node && adduser -u 1000 -G node -s /bin/sh -D node \
+ && mkdir -p /data && chown node:node /data
 ENV NODE_ENV=production \
     NETWORKFLOW_HOST=0.0.0.0 \
     NETWORKFLOW_PORT=8050 \
@@ -25,11 +33,11 @@ ENV NODE_ENV=production \
 # settings a deployment adds (never baked in): NETWORKFLOW_SOURCE or NETWORKFLOW_STORAGE_ACCOUNT +
 # NETWORKFLOW_CONTAINER, NETWORKFLOW_WATCH, NETWORKFLOW_AUTH_TOKEN (or _USER/_PASSWORD); cloud credentials come
 # from the platform's managed identity, task role or service account through each SDK's default chain
+COPY --from=build /app/node /usr/local/bin/node
 WORKDIR /app
 COPY --from=build /app/package.json ./
 COPY --from=build /app/node_modules ./node_modules
-COPY --from=build /app/dist ./dist
-RUN mkdir -p /data && chown node:node /data && rm -rf /usr/local/lib/node_modules/npm /usr/local/bin/npm /usr/local/bin/npx /opt/yarn-* /usr/local/bin/yarn /usr/local/bin/yarnpkg
+COPY --from=build /app/image ./dist
 USER node
 VOLUME ["/data"]
 EXPOSE 8050

@@ -2,9 +2,12 @@
  * Offline IP → country data (the npm package @ip-location-db/geo-whois-asn-country, CC0): used by the
  * generator to draw truthful public addresses of a country and by the analyzer for geo lookups.
  *
- * The two `*-num.csv` files (`start,end,country`, integers; IPv6 as 128-bit decimals) are stream-read once
- * per process into sorted typed arrays: IPv4 ranges as Uint32 pairs, IPv6 ranges as 64-bit halves, countries
- * as indexes into a small code table. A lookup is a binary search; no strings are kept per range.
+ * Where it is read from, first found: the compact pack the build writes (dist/data/ip-country.br, ~0.6 MB,
+ * see ip-country-pack.ts; what an installed package and the container image carry), else the package's two
+ * `*-num.csv` files (`start,end,country`, integers; IPv6 as 128-bit decimals; 25 MB; a source checkout that
+ * has not been built). Either way, once per process, into sorted typed arrays: IPv4 ranges as Uint32 pairs,
+ * IPv6 ranges as 64-bit halves, countries as indexes into a small code table. A lookup is a binary search;
+ * no strings are kept per range.
  *
  * `lookup` returns null for special-purpose addresses (RFC 6890: private 10/8, 172.16/12, 192.168/16, shared
  * 100.64/10, loopback, link-local, documentation, benchmarking, multicast, reserved; IPv6 ::, ::1, fc00::/7,
@@ -13,10 +16,13 @@
  * those (DESIGN.md); that mapping belongs to the caller, so null stays distinguishable from a country.
  * `randomAddress` never draws a special-purpose address.
  */
-import { createReadStream } from 'node:fs';
+import { createReadStream, existsSync, readFileSync } from 'node:fs';
+import { readFile, rename, writeFile } from 'node:fs/promises';
 import { createRequire } from 'node:module';
 import path from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { formatIPv4, NetworkflowError, parseIPv4 } from '../model/index.js';
+import { decodeIpCountryPack, encodeIpCountryPack, type IpCountryData, type IpRangeTable } from './ip-country-pack.js';
 
 export { formatIPv4, parseIPv4 } from '../model/index.js';
 
@@ -39,11 +45,14 @@ const PACKAGE = '@ip-location-db/geo-whois-asn-country';
 const V4_FILE = 'geo-whois-asn-country-ipv4-num.csv';
 const V6_FILE = 'geo-whois-asn-country-ipv6-num.csv';
 
+/** The pack the build writes: dist/data/ip-country.br beside dist/sources/ (absent when running from src/). */
+export const DEFAULT_PACK_FILE = fileURLToPath(new URL('../data/ip-country.br', import.meta.url));
+
 let cached: Promise<IpCountryDb> | null = null;
 
-/** Loads the data (once per process; later calls share the same promise). */
+/** Loads the data (once per process; later calls share the same promise): the built pack, else the CSV files. */
 export function loadIpCountryDb(): Promise<IpCountryDb> {
-  cached ??= loadFrom(dataFolder()).catch((err: unknown) => {
+  cached ??= (existsSync(DEFAULT_PACK_FILE) ? loadIpCountryPack(DEFAULT_PACK_FILE) : loadFrom(dataFolder())).catch((err: unknown) => {
     cached = null; // let a later call try again
     throw err;
   });
@@ -53,6 +62,46 @@ export function loadIpCountryDb(): Promise<IpCountryDb> {
 /** Loads from a folder holding the two CSV files (for tests with small files; not cached). */
 export async function loadIpCountryDbFrom(folder: string): Promise<IpCountryDb> {
   return loadFrom(folder);
+}
+
+/** Loads a pack written by `writeIpCountryPack` (not cached). */
+export async function loadIpCountryPack(file: string): Promise<IpCountryDb> {
+  let packed: Buffer;
+  try {
+    packed = await readFile(file);
+  } catch (err) {
+    throw new NetworkflowError('input-unreadable', `cannot read the IP-to-country data ${file}: ${(err as Error).message}`, `run 'npm run build'`);
+  }
+  let data: IpCountryData;
+  try {
+    data = decodeIpCountryPack(packed, file);
+  } catch (err) {
+    throw new NetworkflowError('input-unreadable', (err as Error).message, `run 'npm run build' to write it again`);
+  }
+  return new TypedIpCountryDb(data.v4, data.v6, data.codes);
+}
+
+/**
+ * Reads the CSV files (default: the installed package) and writes them as a pack to `file` (atomically).
+ * Returns the pack's size and range counts. The build runs this (scripts/build-ip-data.mjs).
+ */
+export async function writeIpCountryPack(file: string, csvFolder: string = dataFolder()): Promise<{ bytes: number; ipv4: number; ipv6: number }> {
+  const data = await readCsvData(csvFolder);
+  const packed = encodeIpCountryPack(data, packageLabel(csvFolder));
+  const temp = `${file}.${process.pid}.tmp`;
+  await writeFile(temp, packed);
+  await rename(temp, file);
+  return { bytes: packed.length, ipv4: data.v4.count, ipv6: data.v6.count };
+}
+
+/** `name@version` of the CSV data's package, or the folder when it has no package.json (tests). */
+function packageLabel(folder: string): string {
+  try {
+    const pkg = JSON.parse(readFileSync(path.join(folder, 'package.json'), 'utf8')) as { name?: string; version?: string };
+    return `${pkg.name ?? PACKAGE}@${pkg.version ?? '?'}`;
+  } catch {
+    return path.basename(folder);
+  }
 }
 
 function dataFolder(): string {
@@ -69,12 +118,17 @@ function dataFolder(): string {
 }
 
 async function loadFrom(folder: string): Promise<IpCountryDb> {
+  const data = await readCsvData(folder);
+  return new TypedIpCountryDb(data.v4, data.v6, data.codes);
+}
+
+async function readCsvData(folder: string): Promise<IpCountryData> {
   const codes = new CountryCodes();
   const [v4, v6] = await Promise.all([
     readRanges(path.join(folder, V4_FILE), codes, false),
     readRanges(path.join(folder, V6_FILE), codes, true),
   ]);
-  return new TypedIpCountryDb(v4, v6, codes.list);
+  return { v4, v6, codes: codes.list };
 }
 
 class CountryCodes {
@@ -91,15 +145,8 @@ class CountryCodes {
   }
 }
 
-/** Non-overlapping ranges of one file, sorted: IPv4 as Uint32 starts/ends, IPv6 as 64-bit halves. */
-interface Ranges {
-  count: number;
-  v4Start: Uint32Array;
-  v4End: Uint32Array;
-  /** IPv6: startHi, startLo, endHi, endLo. */
-  v6: BigUint64Array[];
-  country: Uint16Array;
-}
+/** Non-overlapping ranges of one file, sorted (see IpRangeTable). */
+type Ranges = IpRangeTable;
 
 const MASK64 = (1n << 64n) - 1n;
 

@@ -1,10 +1,21 @@
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { Random } from '../../src/generate/random.js';
 import { NetworkflowError } from '../../src/model/index.js';
-import { formatIPv4, isSpecialIPv4, loadIpCountryDb, loadIpCountryDbFrom, parseIPv4 } from '../../src/sources/ip-country.js';
+import { brotliCompressSync, brotliDecompressSync } from 'node:zlib';
+import { decodeIpCountryPack } from '../../src/sources/ip-country-pack.js';
+import {
+  formatIPv4,
+  isSpecialIPv4,
+  loadIpCountryDb,
+  loadIpCountryDbFrom,
+  loadIpCountryPack,
+  parseIPv4,
+  writeIpCountryPack,
+  type IpCountryDb,
+} from '../../src/sources/ip-country.js';
 
 const tmp = mkdtempSync(path.join(os.tmpdir(), 'nf-ipc-'));
 afterAll(() => rmSync(tmp, { recursive: true, force: true }));
@@ -134,5 +145,78 @@ describe('loadIpCountryDbFrom (small files)', () => {
     write(dir, '1,2,AU\n9,3,AU\n', '');
     await expect(loadIpCountryDbFrom(dir)).rejects.toThrow(/ipv4-num\.csv line 2: expected start,end,country/);
     await expect(loadIpCountryDbFrom(path.join(tmp, 'nowhere'))).rejects.toThrow(/cannot read .*nowhere/);
+  });
+});
+
+describe('the compact pack (what the build ships instead of 25 MB of CSV)', () => {
+  it('answers every lookup and draw exactly as the CSV data does, at a fraction of the size', async () => {
+    const file = path.join(tmp, 'full.br');
+    const written = await writeIpCountryPack(file);
+    const csv = await loadIpCountryDb();
+    const pack = await loadIpCountryPack(file);
+    expect(written).toMatchObject({ ipv4: csv.rangeCount.ipv4, ipv6: csv.rangeCount.ipv6 });
+    expect(written.bytes).toBeLessThan(1.5e6); // the CSV files are 25 MB
+    expect(pack.rangeCount).toEqual(csv.rangeCount);
+    expect(pack.countries).toEqual(csv.countries);
+    const r = new Random(11);
+    const samples: string[] = [];
+    for (let i = 0; i < 200_000; i++) samples.push(formatIPv4(Math.floor(r.next() * 2 ** 32)));
+    for (let i = 0; i < 20_000; i++) {
+      const g = () => Math.floor(r.next() * 0x10000).toString(16);
+      samples.push(`2${Math.floor(r.next() * 4).toString(16)}${g().slice(0, 2)}:${g()}:${g()}::${g()}`);
+    }
+    const mismatches = samples.filter((ip) => pack.lookup(ip) !== csv.lookup(ip));
+    expect(mismatches).toEqual([]);
+    expect(samples.filter((ip) => pack.lookup(ip) !== null).length).toBeGreaterThan(100_000); // the sample hits real ranges
+    for (const cc of ['DE', 'US', 'BR', 'KP']) {
+      const a = new Random(3);
+      const b = new Random(3);
+      expect(Array.from({ length: 50 }, () => pack.randomAddress(cc, () => a.next()))).toEqual(Array.from({ length: 50 }, () => csv.randomAddress(cc, () => b.next())));
+    }
+  });
+
+  it('round-trips small data: nested ranges flattened, IPv6 halves, a folder without package.json', async () => {
+    const dir = mkdtempSync(path.join(tmp, 'packsmall-'));
+    const n = (ip: string) => parseIPv4(ip);
+    writeFileSync(path.join(dir, 'geo-whois-asn-country-ipv4-num.csv'), `${n('5.0.0.0')},${n('5.0.255.255')},FR\n${n('5.0.1.0')},${n('5.0.1.255')},IT\n${n('255.255.255.0')},${n('255.255.255.255')},ZA\n`);
+    const top = (1n << 128n) - 1n;
+    writeFileSync(path.join(dir, 'geo-whois-asn-country-ipv6-num.csv'), `0,5,SE\n${(1n << 64n) - 3n},${(1n << 64n) + 3n},JP\n${top - 9n},${top},NZ\n`);
+    const file = path.join(dir, 'small.br');
+    await writeIpCountryPack(file, dir);
+    const [csv, pack]: IpCountryDb[] = await Promise.all([loadIpCountryDbFrom(dir), loadIpCountryPack(file)]);
+    for (const ip of ['5.0.0.1', '5.0.1.1', '5.0.2.1', '5.1.0.0', '4.255.255.255', '::6', '::ffff:ffff:ffff:fffd', '0:0:0:1::3', '0:0:0:1::4', 'ffff:ffff:ffff:ffff:ffff:ffff:ffff:fff6', 'ffff:ffff:ffff:ffff:ffff:ffff:ffff:fff5']) {
+      expect(pack.lookup(ip), ip).toBe(csv.lookup(ip));
+    }
+    expect(pack.lookup('5.0.1.1')).toBe('IT');
+    expect(pack.lookup('0:0:0:1::3')).toBe('JP');
+    expect(pack.rangeCount).toEqual({ ipv4: 4, ipv6: 3 });
+  });
+
+  it('refuses a damaged or foreign file, naming it', async () => {
+    const dir = mkdtempSync(path.join(tmp, 'packbad-'));
+    writeFileSync(path.join(dir, 'geo-whois-asn-country-ipv4-num.csv'), '16777216,16777471,AU\n');
+    writeFileSync(path.join(dir, 'geo-whois-asn-country-ipv6-num.csv'), '');
+    const good = path.join(dir, 'good.br');
+    await writeIpCountryPack(good, dir);
+    const raw = brotliDecompressSync(readFileSync(good));
+    const variant = (name: string, edit: (b: Buffer) => Buffer) => {
+      const f = path.join(dir, name);
+      writeFileSync(f, brotliCompressSync(edit(Buffer.from(raw))));
+      return f;
+    };
+    await expect(loadIpCountryPack(path.join(dir, 'missing.br'))).rejects.toThrow(/cannot read the IP-to-country data .*missing\.br/);
+    writeFileSync(path.join(dir, 'plain.br'), 'not brotli at all');
+    await expect(loadIpCountryPack(path.join(dir, 'plain.br'))).rejects.toThrow(/plain\.br is not a usable IP-to-country pack: cannot decompress/);
+    await expect(loadIpCountryPack(variant('magic.br', (b) => (b.write('XXXXXXXX', 0, 'latin1'), b)))).rejects.toThrow(/no NFIPCTRY header/);
+    await expect(loadIpCountryPack(variant('short.br', () => Buffer.from('NFIPCT')))).rejects.toThrow(/no NFIPCTRY header/);
+    await expect(loadIpCountryPack(variant('version.br', (b) => (b.writeUInt32LE(9, 8), b)))).rejects.toThrow(/version 9, this build reads 1/);
+    await expect(loadIpCountryPack(variant('json.br', (b) => (b.write('!', 16, 'latin1'), b)))).rejects.toThrow(/header is not JSON/);
+    await expect(loadIpCountryPack(variant('cut.br', (b) => b.subarray(0, b.length - 8)))).rejects.toThrow(/length does not match 1 IPv4 and 0 IPv6 ranges/);
+    const country = variant('country.br', (b) => {
+      b.writeUInt16LE(7, b.length - 8 + 8 - 2 - 6); // the one IPv4 range's country index (10 bytes of range, padded to 16)
+      return b;
+    });
+    await expect(loadIpCountryPack(country)).rejects.toThrow(/country index 7 outside its 1 codes/);
+    expect(() => decodeIpCountryPack(new Uint8Array([1, 2, 3]), 'x.br')).toThrow(/x\.br is not a usable/);
   });
 });
