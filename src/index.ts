@@ -63,3 +63,4 @@ export * from './store/flow-store.js';
 export * from './store/lake-files.js';
 export * from './store/rollups.js';
 export * from './analytics/index.js';
+export * from './verify/index.js';

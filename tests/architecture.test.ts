@@ -20,6 +20,8 @@ const ALLOWED: Record<string, string[]> = {
   analytics: ['model', 'store'],
   // synthetic data: pure traffic model in generate/, writes through sources' ObjectSource.write
   generate: ['model', 'sources'],
+  // verify-resources: checks deployed cloud resources (reuses sources' storage clients and credential chains)
+  verify: ['model', 'sources'],
   api: ['library'],
   // `networkflow dashboard` starts the HTTP server (it imports src/api/server.ts, the api's entry)
   cli: ['library', 'api'],

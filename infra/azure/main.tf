@@ -25,5 +25,6 @@ module "networkflow" {
   watch_interval           = var.watch_interval
   auth_token               = var.auth_token
   enable_key_vault         = var.enable_key_vault
+  grant_deployer_blob_read = var.grant_deployer_blob_read
   tags                     = var.tags
 }

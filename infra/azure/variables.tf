@@ -99,3 +99,9 @@ variable "tags" {
   description = "Extra tags merged over the defaults (app = networkflow, managed-by = terraform)."
   default     = {}
 }
+
+variable "grant_deployer_blob_read" {
+  type        = bool
+  description = "Give the identity running Terraform Storage Blob Data Reader on the log account (what verify-resources needs to list the container)."
+  default     = true
+}

@@ -9,6 +9,7 @@ import { runIngest } from './ingest.js';
 import { runAnalyze } from './analyze.js';
 import { runExport } from './export.js';
 import { runDashboard } from './dashboard.js';
+import { runVerify } from './verify.js';
 
 const COMMANDS: Record<string, { summary: string; run: (argv: string[], io: CliIO) => Promise<number> }> = {
   parse: { summary: 'parse flow-log files to normalized records (NDJSON or CSV)', run: runParse },
@@ -17,9 +18,8 @@ const COMMANDS: Record<string, { summary: string; run: (argv: string[], io: CliI
   analyze: { summary: 'aggregates and anomalies of a lake (or of a source, ingested first)', run: runAnalyze },
   export: { summary: 'write one aggregate, or the filtered flows, as JSON or CSV', run: runExport },
   dashboard: { summary: 'serve the interactive dashboard and its JSON API (demo data without a source)', run: runDashboard },
+  verify: { summary: "check a deployment's storage, logs and service with the clouds' SDKs (verify-resources)", run: runVerify },
 };
-
-const PLANNED = ['verify'];
 
 export function mainHelp(): string {
   const lines = ['Usage: networkflow <command> [options]', '', 'Commands:'];
@@ -40,8 +40,7 @@ export async function main(argv: string[], io: CliIO): Promise<number> {
   }
   const cmd = COMMANDS[command];
   if (!cmd) {
-    const planned = PLANNED.includes(command) ? ` ('${command}' is on the roadmap and not in this version yet)` : '';
-    io.stderr.write(`networkflow: unknown command '${command}'${planned}\n\n${mainHelp()}`);
+    io.stderr.write(`networkflow: unknown command '${command}'\n\n${mainHelp()}`);
     return EXIT.usage;
   }
   try {
@@ -70,12 +69,13 @@ function isEntryPoint(): boolean {
   }
 }
 
-if (isEntryPoint()) {
+/** Runs the command line as this process: exit code, EPIPE on a closed pipe, the stack of an unexpected error. */
+export function runAsProcess(argv: string[]): void {
   process.stdout.on('error', (err: NodeJS.ErrnoException) => {
     if (err.code === 'EPIPE') process.exit(EXIT.ok); // the reader went away (e.g. `| head`): not an error
     throw err;
   });
-  main(process.argv.slice(2), { stdout: process.stdout, stderr: process.stderr }).then(
+  main(argv, { stdout: process.stdout, stderr: process.stderr }).then(
     (code) => {
       process.exitCode = code;
     },
@@ -85,3 +85,5 @@ if (isEntryPoint()) {
     },
   );
 }
+
+if (isEntryPoint()) runAsProcess(process.argv.slice(2));

@@ -98,7 +98,9 @@ describe('networkflow (main)', () => {
     const unknown = await runCli(['frobnicate']);
     expect(unknown.code).toBe(64);
     expect(unknown.stderr).toContain("unknown command 'frobnicate'");
-    expect((await runCli(['verify'])).stderr).toContain('not in this version yet');
+    const verify = await runCli(['verify']);
+    expect(verify.code).toBe(64);
+    expect(verify.stderr).toContain('--storage is required');
     const usage = await runCli(['parse', '--format', 'nope', 'x']);
     expect(usage.code).toBe(64);
     expect(usage.stderr).toContain('--format must be');

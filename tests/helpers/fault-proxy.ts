@@ -22,7 +22,7 @@ export type FaultKind = 'status' | 'reset' | 'reset-mid-body' | 'truncate' | 'st
 
 export type FaultAction =
   | { kind: 'pass' }
-  | { kind: 'status'; status: number; retryAfterSeconds?: number }
+  | { kind: 'status'; status: number; retryAfterSeconds?: number; headers?: Record<string, string> }
   | { kind: 'reset' }
   | { kind: 'reset-mid-body'; afterBytes?: number }
   | { kind: 'truncate'; afterBytes?: number }
@@ -155,7 +155,7 @@ export async function startFaultProxy(options: FaultProxyOptions): Promise<Fault
 
     if (action.kind === 'status') {
       req.resume(); // drain an upload so the connection stays usable
-      const headers: http.OutgoingHttpHeaders = { 'content-type': 'text/plain', 'x-fault-proxy': 'status' };
+      const headers: http.OutgoingHttpHeaders = { 'content-type': 'text/plain', 'x-fault-proxy': 'status', ...action.headers };
       if (action.retryAfterSeconds !== undefined) headers['retry-after'] = String(action.retryAfterSeconds);
       res.writeHead(action.status, headers);
       res.end(`fault-proxy: injected ${action.status}\n`);

@@ -3,6 +3,7 @@
  * `apiEndpoint` (paths under /storage/v1) or STORAGE_EMULATOR_HOST (the library then drops the
  * /storage/v1 part, so both forms are accepted):
  *
+ * - GET  /storage/v1/b/:bucket                   bucket metadata
  * - GET  /storage/v1/b/:bucket/o                 list (prefix, maxResults, pageToken → nextPageToken)
  * - GET  /storage/v1/b/:bucket/o/:object         metadata; with alt=media the bytes (Range → 206,
  *                                                ifGenerationMatch → 412, generation → that one only)
@@ -11,7 +12,8 @@
  * - DELETE /storage/v1/b/:bucket/o/:object
  *
  * Errors use the API's JSON shape. It checks no credentials (the library sends none to an http
- * endpoint); `forbiddenBuckets` answers 403 for buckets the caller "may not" read. Objects live in
+ * endpoint); `forbiddenBuckets` answers 403 for buckets the caller "may not" read, `metadataForbiddenBuckets`
+ * 403 for their metadata only (storage.buckets.get, which roles/storage.objectViewer lacks). Objects live in
  * memory. Binds 127.0.0.1 on a free port.
  */
 import { createHash } from 'node:crypto';
@@ -30,6 +32,8 @@ export interface GcsTestServerOptions {
   buckets?: string[];
   /** Buckets answered with 403 Forbidden, as when the identity lacks storage.objects.* permissions. */
   forbiddenBuckets?: string[];
+  /** Buckets whose metadata GET answers 403 while their objects stay listable (no storage.buckets.get). */
+  metadataForbiddenBuckets?: string[];
 }
 
 export interface GcsTestServer {
@@ -98,6 +102,7 @@ export async function startGcsTestServer(options: GcsTestServerOptions = {}): Pr
   const buckets = new Map<string, Map<string, GcsTestObject>>();
   for (const b of options.buckets ?? []) buckets.set(b, new Map());
   const forbidden = new Set(options.forbiddenBuckets ?? []);
+  const metadataForbidden = new Set(options.metadataForbiddenBuckets ?? []);
   const requests: string[] = [];
   const sockets = new Set<Socket>();
   let generations = 1_700_000_000_000_000;
@@ -141,6 +146,30 @@ export async function startGcsTestServer(options: GcsTestServerOptions = {}): Pr
     const url = new URL(req.url ?? '/', 'http://localhost');
     requests.push(`${method} ${url.pathname}${url.search}`);
     const q = url.searchParams;
+    const b = /^(?:\/storage\/v1)?\/b\/([^/]+)$/.exec(url.pathname);
+    if (b && method === 'GET') {
+      req.resume();
+      const bucketName = decodeURIComponent(b[1]);
+      if (forbidden.has(bucketName) || metadataForbidden.has(bucketName)) {
+        return sendError(res, 403, 'forbidden', `caller does not have storage.buckets.get access to the Google Cloud Storage bucket.`);
+      }
+      if (!buckets.has(bucketName)) return sendError(res, 404, 'notFound', 'The specified bucket does not exist.');
+      return sendJson(res, 200, {
+        kind: 'storage#bucket',
+        id: bucketName,
+        selfLink: `${baseUrl}/storage/v1/b/${bucketName}`,
+        name: bucketName,
+        projectNumber: '123456789012',
+        metageneration: '1',
+        location: 'EUROPE-WEST1',
+        locationType: 'region',
+        storageClass: 'STANDARD',
+        iamConfiguration: { uniformBucketLevelAccess: { enabled: true }, publicAccessPrevention: 'enforced' },
+        timeCreated: '2026-01-01T00:00:00.000Z',
+        updated: '2026-01-01T00:00:00.000Z',
+        etag: 'CAE=',
+      });
+    }
     // /storage/v1/b/…, /b/… (STORAGE_EMULATOR_HOST), /download/storage/v1/b/…, /upload/storage/v1/b/…
     const m = /^(?:\/(upload|download))?(?:\/storage\/v1)?\/b\/([^/]+)\/o(?:\/(.+))?$/.exec(url.pathname);
     if (!m) {

@@ -1,7 +1,9 @@
 /**
  * A minimal S3 REST server for tests: enough of the wire protocol for @aws-sdk/client-s3 in
  * path-style mode (`http://127.0.0.1:<port>/<bucket>/<key>`): ListObjectsV2, HeadObject, GetObject
- * (Range, If-Match), PutObject, CreateBucket and multipart upload (create, part, complete, abort).
+ * (Range, If-Match), PutObject, CreateBucket, HeadBucket (with `x-amz-bucket-region`) and multipart
+ * upload (create, part, complete, abort). A bucket may live in a region (`bucketRegions`): a request
+ * signed for another region gets S3's 301 PermanentRedirect; a bucket in `denyBuckets` answers 403.
  *
  * It is a test double for the protocol, not for security: it does NOT verify SigV4 signatures. It
  * only reads the access key id from the Authorization header, so a test can have a given key
@@ -25,6 +27,13 @@ export interface S3TestServerOptions {
   rejectAccessKeys?: string[];
   /** Answer ranged GETs with the whole object (200), like a server without range support. */
   ignoreRange?: boolean;
+  /**
+   * Bucket → region: requests signed for another region get 301 PermanentRedirect. A bucket not listed
+   * accepts any region and reports us-east-1 from HeadBucket.
+   */
+  bucketRegions?: Record<string, string>;
+  /** Buckets whose every request is answered 403 AccessDenied (credentials without s3:ListBucket, say). */
+  denyBuckets?: string[];
 }
 
 export interface S3TestServer {
@@ -47,14 +56,14 @@ function sendXml(res: http.ServerResponse, status: number, body: string, headers
   res.end(bytes);
 }
 
-function sendError(res: http.ServerResponse, method: string, status: number, code: string, message: string, extra = '') {
+function sendError(res: http.ServerResponse, method: string, status: number, code: string, message: string, extra = '', headers: http.OutgoingHttpHeaders = {}) {
   if (method === 'HEAD') {
     // HEAD responses carry no body; the SDK classifies by status alone
-    res.writeHead(status, { 'x-amz-error-code': code });
+    res.writeHead(status, { 'x-amz-error-code': code, ...headers });
     res.end();
     return;
   }
-  sendXml(res, status, `<Error><Code>${code}</Code><Message>${xmlEscape(message)}</Message>${extra}<RequestId>${randomUUID()}</RequestId></Error>`);
+  sendXml(res, status, `<Error><Code>${code}</Code><Message>${xmlEscape(message)}</Message>${extra}<RequestId>${randomUUID()}</RequestId></Error>`, headers);
 }
 
 async function readBody(req: http.IncomingMessage): Promise<Buffer> {
@@ -85,6 +94,7 @@ export async function startS3TestServer(options: S3TestServerOptions = {}): Prom
   const buckets = new Map<string, Map<string, S3TestObject>>();
   for (const b of options.buckets ?? []) buckets.set(b, new Map());
   const rejected = new Set(options.rejectAccessKeys ?? []);
+  const denied = new Set(options.denyBuckets ?? []);
   const uploads = new Map<string, { bucket: string; key: string; contentType: string; parts: Map<number, Buffer> }>();
   const requests: string[] = [];
   const scopes: string[] = [];
@@ -115,6 +125,25 @@ export async function startS3TestServer(options: S3TestServerOptions = {}): Prom
     if (!bucket) {
       req.resume();
       return sendError(res, method, 404, 'NoSuchBucket', 'The specified bucket does not exist', `<BucketName>${xmlEscape(bucketName)}</BucketName>`);
+    }
+    const pinnedRegion = options.bucketRegions?.[decodeURIComponent(bucketName)];
+    const bucketRegion = pinnedRegion ?? 'us-east-1';
+    const signedRegion = scope?.split('/')[1];
+    if (pinnedRegion !== undefined && signedRegion !== undefined && signedRegion !== pinnedRegion) {
+      req.resume();
+      const endpoint = `<Bucket>${xmlEscape(bucketName)}</Bucket><Endpoint>s3.${bucketRegion}.amazonaws.com</Endpoint>`;
+      return sendError(res, method, 301, 'PermanentRedirect', 'The bucket you are attempting to access must be addressed using the specified endpoint. Please send all future requests to this endpoint.', endpoint, {
+        'x-amz-bucket-region': bucketRegion,
+      });
+    }
+    if (denied.has(decodeURIComponent(bucketName))) {
+      req.resume();
+      return sendError(res, method, 403, 'AccessDenied', 'Access Denied');
+    }
+    if (key === '' && method === 'HEAD') {
+      req.resume();
+      res.writeHead(200, { 'x-amz-bucket-region': bucketRegion, 'x-amz-access-point-alias': 'false' });
+      return res.end();
     }
 
     if (key === '' && method === 'GET' && q.get('list-type') === '2') {

@@ -71,6 +71,15 @@ resource "azurerm_role_assignment" "blob_reader" {
   principal_type       = "ServicePrincipal"
 }
 
+# the identity that runs Terraform (the CI principal) reads the logs too, so `networkflow verify` can prove
+# the container is readable with the same sign-in (management roles such as Contributor grant no data access)
+resource "azurerm_role_assignment" "deployer_blob_reader" {
+  count                = var.grant_deployer_blob_read ? 1 : 0
+  scope                = azurerm_storage_account.logs.id
+  role_definition_name = "Storage Blob Data Reader"
+  principal_id         = data.azurerm_client_config.current.object_id
+}
+
 resource "azurerm_role_assignment" "acr_pull" {
   scope                = azurerm_container_registry.this.id
   role_definition_name = "AcrPull"
