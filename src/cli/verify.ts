@@ -71,14 +71,16 @@ export function parseVerifyArgs(argv: string[], env: Record<string, string | und
     if (!v) throw new UsageError(`--${flag} is required`);
     return v;
   };
+  const storage = required('storage');
   if (values.container === undefined) throw new UsageError(`--container is required ('' for a whole bucket on AWS or GCP)`);
   if (cloud === 'azure' && values.container.trim() === '') throw new UsageError('--container must name the blob container on Azure');
+  const service = required('service');
   const optional = (v: string | undefined) => (v?.trim() ? v.trim() : undefined);
   const options: VerifyOptions = {
     cloud: cloud as CloudName,
-    storage: required('storage'),
+    storage,
     container: values.container.trim(),
-    service: required('service'),
+    service,
     resourceGroup: optional(values['resource-group']),
     subscription: optional(values.subscription),
     registry: optional(values.registry),
