@@ -8,8 +8,10 @@
  * browsers as they are (Plotly, the world map). That is `IMAGE_PACKAGES`; scripts/prune-production.mjs keeps
  * those and what they depend on. 3.6 MB of bundle replaces ~27 MB of JavaScript packages.
  *
- * `networkflow verify` is left out of the image (its cloud SDKs are for a pipeline or a workstation, not the
- * dashboard's container); in the image it reports that instead of failing obscurely.
+ * `networkflow verify` and `networkflow logs pull` are left out of the image: their cloud SDKs (ARM, ECS, ECR,
+ * ELBv2, Cloud Run; CloudWatch Logs, Log Analytics, Cloud Logging) are for a pipeline or a workstation, not
+ * the dashboard's container, and Google's gax client reads its protos from disk beside itself, which a
+ * bundle cannot give it. In the image both report that instead of failing obscurely.
  *
  *   node scripts/bundle-image.mjs [outdir]      (default: image/; run after `npm run build`)
  */
@@ -18,8 +20,21 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { build } from 'esbuild';
 import { IMAGE_PACKAGES } from './image-packages.mjs';
-/** Cloud checkers of `networkflow verify`, imported lazily by dist/verify/index.js: not in the image. */
-const VERIFY_MODULES = ['./azure.js', './aws.js', './gcp.js'];
+/** Modules imported lazily that stay out of the image: verify's cloud checkers and the log-API sources. */
+const LEFT_OUT = [
+  { importer: /[\\/]verify[\\/]index\.js$/, paths: ['./azure.js', './aws.js', './gcp.js'] },
+  { importer: /[\\/]sources[\\/]logs[\\/]open\.js$/, paths: ['./cloudwatch.js', './azure-monitor.js', './gcp-logging.js'] },
+];
+
+/** esbuild plugin: those imports stay as they are (and fail to resolve in the image, which the code reports). */
+const leaveOut = {
+  name: 'leave-out',
+  setup(b) {
+    b.onResolve({ filter: /^\.\/[a-z-]+\.js$/ }, (args) =>
+      LEFT_OUT.some((l) => l.importer.test(args.importer) && l.paths.includes(args.path)) ? { path: args.path, external: true } : undefined,
+    );
+  },
+};
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 
@@ -38,7 +53,8 @@ export async function bundleImage(outdir) {
     platform: 'node',
     target: ['node20'],
     minify: true,
-    external: [...IMAGE_PACKAGES, ...VERIFY_MODULES],
+    external: IMAGE_PACKAGES,
+    plugins: [leaveOut],
     // CommonJS dependencies call require() for Node's built-ins; in an ESM bundle that needs a real require
     banner: { js: "import { createRequire as __nfRequire } from 'node:module'; const require = __nfRequire(import.meta.url);" },
     metafile: true,

@@ -64,3 +64,21 @@ export * from './store/lake-files.js';
 export * from './store/rollups.js';
 export * from './analytics/index.js';
 export * from './verify/index.js';
+export type { LogContext, LogFormat, LogFormatId, LogParseBatch, LogParseOptions, LogParser } from './parsers/logs/types.js';
+export { LOG_FORMATS, LOG_FORMAT_IDS, detectLogFormat, getLogFormat, isLogFormatId, type LogDetection } from './parsers/logs/registry.js';
+export { severityNumber } from './parsers/logs/severity.js';
+export { TokenBucket, type TokenBucketOptions } from './sources/rate-limit.js';
+export type { LogCursor, LogPage, LogProvider, LogSource, LogSourceOptions, LogWindow } from './sources/logs/types.js';
+export { DEFAULT_LOG_RATES, logBuckets, openLogSource, type LogSourceSpec, type OpenLogSourceOptions } from './sources/logs/open.js';
+export {
+  EventLake,
+  EVENTS_DIR,
+  EVENTS_MANIFEST_FILE,
+  emptyCheckpoint,
+  readEventManifest,
+  type CommitResult,
+  type EventFile,
+  type EventManifest,
+  type SourceCheckpoint,
+} from './store/event-lake.js';
+export { pullLogs, nextGap, joinCovered, type FollowOptions, type LogPullOptions, type LogPullProgress, type LogPullSourceResult, type LogPullSpec } from './ingest/logs-pull.js';

@@ -14,7 +14,8 @@ const ALLOWED: Record<string, string[]> = {
   model: [],
   parsers: ['model'],
   containers: ['model'],
-  sources: ['model'],
+  // log-API sources turn SDK responses into events with the log parsers' pure normalizers
+  sources: ['model', 'parsers'],
   store: ['model'],
   ingest: ['model', 'sources', 'containers', 'parsers', 'store'],
   analytics: ['model', 'store'],

@@ -10,6 +10,7 @@ import { runAnalyze } from './analyze.js';
 import { runExport } from './export.js';
 import { runDashboard } from './dashboard.js';
 import { runVerify } from './verify.js';
+import { runLogs } from './logs.js';
 
 const COMMANDS: Record<string, { summary: string; run: (argv: string[], io: CliIO) => Promise<number> }> = {
   parse: { summary: 'parse flow-log files to normalized records (NDJSON or CSV)', run: runParse },
@@ -18,6 +19,7 @@ const COMMANDS: Record<string, { summary: string; run: (argv: string[], io: CliI
   analyze: { summary: 'aggregates and anomalies of a lake (or of a source, ingested first)', run: runAnalyze },
   export: { summary: 'write one aggregate, or the filtered flows, as JSON or CSV', run: runExport },
   dashboard: { summary: 'serve the interactive dashboard and its JSON API (demo data without a source)', run: runDashboard },
+  logs: { summary: 'pull cloud logs (CloudWatch, Log Analytics, Cloud Logging) into the events table; show them', run: runLogs },
   verify: { summary: "check a deployment's storage, logs and service with the clouds' SDKs (verify-resources)", run: runVerify },
 };
 

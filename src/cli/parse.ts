@@ -1,7 +1,14 @@
 /** `networkflow parse`: normalized records to stdout (NDJSON or CSV), the summary to stderr. */
 import {
+  EVENT_COLUMNS,
   FLOW_CSV_HEADER,
   FLOW_FORMAT_IDS,
+  LOG_FORMAT_IDS,
+  csvLine,
+  eventRecordToJson,
+  isLogFormatId,
+  type EventRecord,
+  type LogFormatId,
   flowRecordToCsv,
   flowRecordToNdjson,
   formatSummary,
@@ -18,7 +25,9 @@ import { parseFlags, positiveNumber, timeBound, usable } from './args.js';
 
 export const PARSE_HELP = `Usage: networkflow parse <input>... [options]
 
-Reads flow logs (plain, gzip or zip; format detected by content) and writes normalized records.
+Reads flow logs and cloud logs (plain, gzip or zip; format detected by content) and writes normalized
+records: flows in the flows schema, cloud-log events (CloudWatch, CloudTrail, Azure Monitor and Activity,
+Cloud Logging and Audit) in the events schema.
 
 Inputs (any mix):
   <file> | <folder> | -      local files, folders (read recursively, in name order), standard input
@@ -29,6 +38,7 @@ Inputs (any mix):
 
 Options:
   --format <id>              auto (default) | ${FLOW_FORMAT_IDS.join(' | ')}
+                             | ${LOG_FORMAT_IDS.join(' | ')}
   --aws-fields "<fields>"    AWS VPC custom format field list, for files without a header line
   --output <ndjson|csv>      output format (default ndjson)
   --strict                   stop with exit code 1 at the first bad row
@@ -91,12 +101,12 @@ export function parseParseArgs(argv: string[]): ParseCommand | 'help' {
   if (inputs.length === 0) throw new UsageError('give at least one input: a file, a folder, - for standard input, or a URI (azure://, s3://, gs://)');
   for (const input of inputs) usable(() => parseLocation(input));
   const format = values.format as string;
-  if (format !== 'auto' && !isFlowFormatId(format)) {
-    throw new UsageError(`--format must be auto or one of ${FLOW_FORMAT_IDS.join(', ')} (got ${format})`);
+  if (format !== 'auto' && !isFlowFormatId(format) && !isLogFormatId(format)) {
+    throw new UsageError(`--format must be auto or one of ${[...FLOW_FORMAT_IDS, ...LOG_FORMAT_IDS].join(', ')} (got ${format})`);
   }
   const output = values.output as string;
   if (output !== 'ndjson' && output !== 'csv') throw new UsageError(`--output must be ndjson or csv (got ${output})`);
-  const options: ParseInputsOptions = { format: format as FlowFormatId | 'auto', strict: values.strict as boolean };
+  const options: ParseInputsOptions = { format: format as FlowFormatId | LogFormatId | 'auto', strict: values.strict as boolean, logs: true };
   const awsFields = values['aws-fields'] as string | undefined;
   if (awsFields !== undefined) {
     const fields = awsFields.trim().split(/[\s,]+/).filter(Boolean);
@@ -140,6 +150,7 @@ export async function runParse(argv: string[], io: CliIO): Promise<number> {
   const toText = cmd.output === 'csv' ? flowRecordToCsv : flowRecordToNdjson;
   if (cmd.output === 'csv') await writeOut(io.stdout, FLOW_CSV_HEADER);
   let shown = 0;
+  let eventHeader = false;
   const showDiagnostics = (ds: Diagnostic[]) => {
     for (const d of ds) {
       if (d.severity === 'info' || shown >= cmd.maxDiagnostics) continue;
@@ -151,6 +162,15 @@ export async function runParse(argv: string[], io: CliIO): Promise<number> {
     onRecords: async (records) => {
       let text = '';
       for (const r of records) text += toText(r);
+      await writeOut(io.stdout, text);
+    },
+    onEvents: async (events) => {
+      let text = '';
+      if (cmd.output === 'csv' && !eventHeader) {
+        text += `${EVENT_COLUMNS.join(',')}\n`;
+        eventHeader = true;
+      }
+      for (const e of events) text += cmd.output === 'csv' ? eventToCsv(e) : `${JSON.stringify(eventRecordToJson(e))}\n`;
       await writeOut(io.stdout, text);
     },
     onDiagnostics: showDiagnostics,
@@ -168,4 +188,10 @@ export async function runParse(argv: string[], io: CliIO): Promise<number> {
     return EXIT.strict;
   }
   return result.failures.length > 0 ? EXIT.inputFailed : EXIT.ok;
+}
+
+/** An event as a CSV row (the events table's columns; attributes as JSON text). */
+function eventToCsv(e: EventRecord): string {
+  const j = eventRecordToJson(e);
+  return csvLine(EVENT_COLUMNS.map((c) => (c === 'attributes' && j[c] !== null ? JSON.stringify(j[c]) : (j[c] as string | number | null))));
 }

@@ -83,7 +83,8 @@ export async function runObjectTask(task: ObjectTask, sources: SourceCache, emit
         stats.formats[ev.format] = (stats.formats[ev.format] ?? 0) + 1;
       } else if (ev.kind === 'entry-failed') {
         stats.entryFailures.push({ entry: ev.entry, code: ev.error.code, message: ev.error.message });
-      } else {
+      } else if (ev.kind === 'batch') {
+        // (ingest decodes flow formats only: no `events` batches come here)
         for (const d of ev.diagnostics) {
           const bucket = d.severity === 'error' ? stats.badByReason : d.severity === 'warning' ? stats.warningsByReason : stats.infoByReason;
           bucket[d.reason] = (bucket[d.reason] ?? 0) + 1;

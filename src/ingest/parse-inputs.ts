@@ -14,7 +14,7 @@
  */
 import { stat } from 'node:fs/promises';
 import path from 'node:path';
-import { NetworkflowError, type Diagnostic, type FlowRecord } from '../model/index.js';
+import { NetworkflowError, type Diagnostic, type EventRecord, type FlowRecord } from '../model/index.js';
 import { fsError, LocalSource } from '../sources/local.js';
 import { openSource, type SourceFactory } from '../sources/open.js';
 import { DEFAULT_RETRY_POLICY, isTransientError, realSleep, resilientRead, withRetry, backoffDelay, type RetryPolicy } from '../sources/retry.js';
@@ -48,6 +48,8 @@ export interface ParseInputsOptions extends DecodeOptions {
 export interface ParseInputsHandlers {
   /** Receives records in input order; awaited, so a slow consumer slows parsing (backpressure). */
   onRecords(records: FlowRecord[]): void | Promise<void>;
+  /** Cloud-log events (with `logs: true`), in input order, awaited likewise. */
+  onEvents?(events: EventRecord[]): void | Promise<void>;
   onDiagnostics?(diagnostics: Diagnostic[]): void;
 }
 
@@ -190,7 +192,12 @@ export async function parseInputs(
               return summary;
             }
           }
-          if (event.records.length > 0) {
+          if (event.kind === 'events') {
+            if (event.events.length > 0) {
+              summary.records += event.events.length;
+              await handlers.onEvents?.(event.events);
+            }
+          } else if (event.records.length > 0) {
             summary.records += event.records.length;
             await handlers.onRecords(event.records);
           }

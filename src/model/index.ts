@@ -7,3 +7,4 @@ export * from './ipv4.js';
 export * from './csv.js';
 export * from './protocol.js';
 export * from './time-bound.js';
+export * from './event.js';

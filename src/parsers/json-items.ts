@@ -24,6 +24,8 @@ export interface JsonItem {
   value: unknown;
   /** 1-based line where the item starts. */
   line: number;
+  /** Characters of the item's JSON text (its size as received, for cost attribution; ASCII-exact bytes). */
+  length: number;
 }
 
 export interface JsonItemBatch {
@@ -128,7 +130,7 @@ export async function* readJsonItems(input: ByteSource, options: ReadJsonItemsOp
       if (value === PARSE_FAILED) {
         diagnostics.push(diagnostic(object, itemLine, null, 'bad-json', `invalid JSON record at line ${itemLine}: ${lastParseError}`));
       } else {
-        items.push({ value, line: itemLine });
+        items.push({ value, line: itemLine, length: raw.length });
         if (hasBadUtf8) checkUtf8(raw, itemLine);
       }
       itemStart = -1;
@@ -193,7 +195,7 @@ export async function* readJsonItems(input: ByteSource, options: ReadJsonItemsOp
                   const raw = buf.slice(i, e);
                   const value = raw.indexOf('"records"') === -1 ? tryParse(raw) : PARSE_FAILED;
                   if (value !== PARSE_FAILED) {
-                    items.push({ value, line });
+                    items.push({ value, line, length: raw.length });
                     if (hasBadUtf8) checkUtf8(raw, line);
                     i = nl;
                     fresh = false;

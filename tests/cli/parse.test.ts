@@ -130,7 +130,7 @@ describe('networkflow parse', () => {
       flow_decision: 'Allow',
       timestamp: '2024-05-01T10:00:00.000Z',
     });
-    expect(run.stderr).toMatch(/FAILED .*z\/readme\.txt: .*not a flow-log format/);
+    expect(run.stderr).toMatch(/FAILED .*z\/readme\.txt: .*not a flow-log or cloud-log format/);
     expect(run.stderr).toMatch(/FAILED .*d-empty\.log: .*empty input/);
     expect(run.stderr).toMatch(/FAILED .*e-truncated\.gz: .*truncated gzip/);
     expect(run.stderr).toMatch(/3 failed input/);

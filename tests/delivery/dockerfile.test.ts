@@ -111,9 +111,10 @@ function du(p: string): number {
 }
 
 /** Runs a command without blocking this process (the object-store fakes live in it). */
-function run(cmd: string, args: string[], options: { cwd: string; env: NodeJS.ProcessEnv }): Promise<{ code: number | null; stdout: string; stderr: string }> {
+function run(cmd: string, args: string[], options: { cwd: string; env: NodeJS.ProcessEnv; input?: string }): Promise<{ code: number | null; stdout: string; stderr: string }> {
   return new Promise((resolve, reject) => {
-    const child = spawn(cmd, args, { ...options, stdio: ['ignore', 'pipe', 'pipe'] });
+    const child = spawn(cmd, args, { cwd: options.cwd, env: options.env, stdio: [options.input === undefined ? 'ignore' : 'pipe', 'pipe', 'pipe'] });
+    if (options.input !== undefined) child.stdin?.end(options.input);
     let stdout = '';
     let stderr = '';
     child.stdout.on('data', (b: Buffer) => (stdout += b.toString()));
@@ -199,6 +200,14 @@ describe('the recipe, replayed in a temporary folder', () => {
     const verify = await run('node', ['dist/cli/main.js', 'verify', '--cloud', 'aws', '--storage', 'b', '--container', '', '--service', 's'], { cwd: app, env });
     expect(verify.code).toBe(1);
     expect(verify.stdout).toMatch(/FAIL\s+Cloud SDKs[\s\S]*container image carries the dashboard only/);
+    // nor are the log-API pulls (gax reads its protos from disk beside itself): a clear message, exit 2
+    const pull = await run('node', ['dist/cli/main.js', 'logs', 'pull', '--provider', 'gcp', '--project', 'p', '--since', '1h', '--data-dir', path.join(dir, 'events')], { cwd: app, env });
+    expect(pull.code).toBe(2);
+    expect(pull.stderr).toMatch(/log pulls from gcp are not part of this installation/);
+    // parsing cloud logs is: the parsers are bundled
+    const parsed = await run('node', ['dist/cli/main.js', 'parse', '-'], { cwd: app, env, input: '{"eventVersion":"1.08","eventTime":"2026-11-25T10:00:00Z","eventSource":"s3.amazonaws.com","eventName":"GetObject","eventID":"e1"}\n' });
+    expect(parsed.code, parsed.stderr).toBe(0);
+    expect(JSON.parse(parsed.stdout)).toMatchObject({ source_format: 'aws-cloudtrail', event_name: 'GetObject' });
   }, 120_000);
 
   it('starts the entry command with the image environment, ingests with worker threads, and answers', async () => {

@@ -48,7 +48,7 @@ export async function readBack(dir: string): Promise<ReadBack> {
     for await (const e of decodeFlows(createReadStream(path.join(dir, key)), key)) {
       if (e.kind === 'entry') rb.formats.set(key, e.format);
       else if (e.kind === 'entry-failed') rb.failures.push(`${key}: ${e.error.message}`);
-      else {
+      else if (e.kind === 'batch') {
         for (const r of e.records) rb.records.push(r);
         rb.diagnostics.push(...e.diagnostics);
         n += e.records.length;

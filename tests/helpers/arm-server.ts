@@ -8,17 +8,13 @@
  * ResourceGroupNotFound / ResourceNotFound, 403 AuthorizationFailed for denied resource types, 400 without
  * api-version.
  *
- * The certificate is self-signed, made at start with the `openssl` CLI in a temp dir; `agent` trusts it
+ * The certificate is self-signed, made at start with the `openssl` CLI (self-signed-tls.ts); `agent` trusts it
  * (and nothing else), so no process-wide TLS setting is touched.
  */
-import { execFile } from 'node:child_process';
-import { mkdtemp, readFile, rm } from 'node:fs/promises';
 import { randomUUID } from 'node:crypto';
 import https from 'node:https';
 import type { AddressInfo } from 'node:net';
-import os from 'node:os';
-import path from 'node:path';
-import { promisify } from 'node:util';
+import { selfSignedCert, trustingAgent } from './self-signed-tls.js';
 
 export interface ArmRequest {
   method: string;
@@ -46,22 +42,6 @@ export interface ArmServer {
   /** Answers this error for one resource (a 500 InternalServerError, say). */
   putError(provider: ArmProvider, resourceGroup: string, name: string, status: number, code: string, message: string): void;
   close(): Promise<void>;
-}
-
-async function selfSignedCert(): Promise<{ key: string; cert: string }> {
-  const dir = await mkdtemp(path.join(os.tmpdir(), 'arm-server-'));
-  try {
-    const keyFile = path.join(dir, 'key.pem');
-    const certFile = path.join(dir, 'cert.pem');
-    await promisify(execFile)('openssl', [
-      'req', '-x509', '-newkey', 'ec', '-pkeyopt', 'ec_paramgen_curve:prime256v1', '-nodes',
-      '-keyout', keyFile, '-out', certFile, '-days', '2', '-subj', '/CN=127.0.0.1',
-      '-addext', 'subjectAltName=IP:127.0.0.1,DNS:localhost',
-    ]);
-    return { key: await readFile(keyFile, 'utf8'), cert: await readFile(certFile, 'utf8') };
-  } finally {
-    await rm(dir, { recursive: true, force: true });
-  }
 }
 
 const ROUTE = /^\/subscriptions\/([^/]+)\/resourceGroups\/([^/]+)\/providers\/([^/]+\/[^/]+)\/([^/]+)$/i;
@@ -116,7 +96,7 @@ export async function startArmServer(options: { subscriptionId?: string } = {}):
     send(stored.status, stored.body);
   });
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const agent = new https.Agent({ ca: cert, keepAlive: false });
+  const agent = trustingAgent(cert);
   return {
     endpoint: `https://127.0.0.1:${(server.address() as AddressInfo).port}`,
     subscriptionId,

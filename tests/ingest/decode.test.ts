@@ -24,7 +24,7 @@ describe('decodeFlows', () => {
       'b.log': strToU8(AWS_NO_HEADER),
     });
     const evs = await events(zip);
-    const summary = evs.map((e) => (e.kind === 'batch' ? `batch ${e.entry} ${e.records.length}` : e.kind === 'entry' ? `entry ${e.entry} ${e.format} ${e.containers.join('+')}` : `failed ${e.entry} ${e.error.code}`));
+    const summary = evs.map((e) => (e.kind === 'batch' ? `batch ${e.entry} ${e.records.length}` : e.kind === 'entry' ? `entry ${e.entry} ${e.format} ${e.containers.join('+')}` : e.kind === 'entry-failed' ? `failed ${e.entry} ${e.error.code}` : `events ${e.entry}`));
     expect(summary).toEqual([
       'entry obj!a.log.gz aws-vpc zip+gzip',
       'batch obj!a.log.gz 1',
