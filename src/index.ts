@@ -82,3 +82,4 @@ export {
   type SourceCheckpoint,
 } from './store/event-lake.js';
 export { pullLogs, nextGap, joinCovered, type FollowOptions, type LogPullOptions, type LogPullProgress, type LogPullSourceResult, type LogPullSpec } from './ingest/logs-pull.js';
+export { createObjectLogSource, type ObjectLogSourceOptions } from './ingest/object-log-source.js';

@@ -7,9 +7,11 @@ import path from 'node:path';
 import {
   EventLake,
   EVENT_COLUMNS,
+  NetworkflowError,
   SourceError,
   csvLine,
   eventRecordToJson,
+  createObjectLogSource,
   logBuckets,
   openDuckDB,
   openLogSource,
@@ -37,6 +39,9 @@ Sources (repeat --log-group for several; or list them in --config):
   --provider aws    --log-group <name> [--log-stream-prefix P] [--filter-pattern F] [--region R] [--profile NAME]
   --provider azure  --workspace <workspace id> --query <KQL> [--tenant ID]
   --provider gcp    [--project ID] [--filter <Logging query>]
+  --source <uri>    log files in a bucket or folder (s3://…/AWSLogs/<acct>/CloudTrail/, azure://<account>/
+                    insights-logs-<category>, gs://<sink bucket>, a local folder): read in key order, objects whose
+                    path time is outside the range skipped; repeat for several
   --endpoint <url>  the API's endpoint (a local emulator, a private endpoint)
   --page-size <n>   events per API page (AWS limit 1–10000, GCP pageSize 1–1000; default the API's)
 
@@ -57,16 +62,19 @@ application-default credentials), never from flags. Exit codes: 0 every source p
 (the others were still pulled); 64 usage error.
 `;
 
+/** A log API, or log files in an object store (CloudTrail's bucket, Azure's insights-logs containers, a GCS sink). */
+export type PullSourceSpec = LogSourceSpec | { provider: 'objects'; uri: string; endpoint?: string };
+
 interface Config {
   dataDir?: string;
   since?: string;
   until?: string;
   rateLimits?: Partial<Record<LogProvider, number>>;
-  sources?: LogSourceSpec[];
+  sources?: unknown[];
 }
 
 export interface LogsPullCommand {
-  specs: LogSourceSpec[];
+  specs: PullSourceSpec[];
   since: number;
   until?: number;
   dataDir: string;
@@ -86,7 +94,7 @@ function intervalMs(text: string): number {
 }
 
 /** Validates one source entry of the config file or the flags. */
-export function checkSpec(raw: unknown, where: string): LogSourceSpec {
+export function checkSpec(raw: unknown, where: string): PullSourceSpec {
   if (typeof raw !== 'object' || raw === null) throw new UsageError(`${where}: a source must be an object`);
   const s = raw as Record<string, unknown>;
   const num = (k: string): number | undefined => {
@@ -111,8 +119,10 @@ export function checkSpec(raw: unknown, where: string): LogSourceSpec {
       return { provider: 'azure', workspace: str('workspace', true) as string, query: str('query', true) as string, tenant: str('tenant'), endpoint: str('endpoint') };
     case 'gcp':
       return { provider: 'gcp', project: str('project'), filter: str('filter'), endpoint: str('endpoint'), pageSize: num('pageSize') };
+    case 'objects':
+      return { provider: 'objects', uri: str('uri', true) as string, endpoint: str('endpoint') };
     default:
-      throw new UsageError(`${where}: provider must be aws, azure or gcp (got ${JSON.stringify(s.provider)})`);
+      throw new UsageError(`${where}: provider must be aws, azure, gcp or objects (got ${JSON.stringify(s.provider)})`);
   }
 }
 
@@ -121,6 +131,7 @@ export function parseLogsPullArgs(argv: string[], env: Record<string, string | u
   const { values, positionals } = parseFlags(argv, {
     provider: { type: 'string' },
     'log-group': { type: 'string', multiple: true },
+    source: { type: 'string', multiple: true },
     'log-stream-prefix': { type: 'string' },
     'filter-pattern': { type: 'string' },
     region: { type: 'string' },
@@ -152,7 +163,9 @@ export function parseLogsPullArgs(argv: string[], env: Record<string, string | u
     }
     if (typeof config !== 'object' || config === null || Array.isArray(config)) throw new UsageError(`--config ${values.config}: must be a JSON object`);
   }
-  const specs: LogSourceSpec[] = (config.sources ?? []).map((s, i) => checkSpec(s, `--config sources[${i}]`));
+  if (config.sources !== undefined && !Array.isArray(config.sources)) throw new UsageError('--config sources: must be a list');
+  const specs: PullSourceSpec[] = (config.sources ?? []).map((s, i) => checkSpec(s, `--config sources[${i}]`));
+  for (const uri of values.source ?? []) specs.push(checkSpec({ provider: 'objects', uri, endpoint: values.endpoint }, '--source'));
   if (values.provider !== undefined) {
     const base = {
       provider: values.provider,
@@ -176,7 +189,7 @@ export function parseLogsPullArgs(argv: string[], env: Record<string, string | u
       specs.push(checkSpec(base, `--provider ${values.provider}`));
     }
   }
-  if (specs.length === 0) throw new UsageError('no source: give --provider with its flags, or --config with a sources list');
+  if (specs.length === 0) throw new UsageError('no source: give --provider with its flags, --source with a bucket or folder of log files, or --config with a sources list');
   const sinceText = values.since ?? config.since;
   if (sinceText === undefined) throw new UsageError('--since is required (ISO 8601 or a duration such as 24h)');
   const since = timeBound('--since', sinceText, now);
@@ -192,7 +205,7 @@ export function parseLogsPullArgs(argv: string[], env: Record<string, string | u
   }
   if (values.rate !== undefined) {
     const r = positiveNumber('--rate', values.rate);
-    for (const s of specs) rates[s.provider] = r;
+    for (const s of specs) if (s.provider !== 'objects') rates[s.provider] = r;
   }
   return {
     specs,
@@ -251,9 +264,10 @@ export async function runLogs(argv: string[], io: CliIO): Promise<number> {
     const specs: LogPullSpec[] = [];
     for (const spec of cmd.specs) {
       try {
-        specs.push({ source: await openLogSource(spec, { buckets }), since: cmd.since, until: cmd.until });
+        const source = spec.provider === 'objects' ? createObjectLogSource({ uri: spec.uri, source: spec.endpoint ? { endpoint: spec.endpoint } : undefined }) : await openLogSource(spec, { buckets });
+        specs.push({ source, since: cmd.since, until: cmd.until });
       } catch (err) {
-        if (!(err instanceof SourceError)) throw err;
+        if (!(err instanceof SourceError) && !(err instanceof NetworkflowError)) throw err;
         io.stderr.write(`networkflow logs: ${err.message}\n`);
         return EXIT.inputFailed;
       }
