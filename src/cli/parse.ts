@@ -148,9 +148,11 @@ export async function runParse(argv: string[], io: CliIO): Promise<number> {
     return EXIT.ok;
   }
   const toText = cmd.output === 'csv' ? flowRecordToCsv : flowRecordToNdjson;
-  if (cmd.output === 'csv') await writeOut(io.stdout, FLOW_CSV_HEADER);
-  let shown = 0;
+  // CSV: each table's header before its first row (flows and events have different columns); an output with
+  // no row at all still gets the flows header
+  let flowHeader = false;
   let eventHeader = false;
+  let shown = 0;
   const showDiagnostics = (ds: Diagnostic[]) => {
     for (const d of ds) {
       if (d.severity === 'info' || shown >= cmd.maxDiagnostics) continue;
@@ -161,6 +163,10 @@ export async function runParse(argv: string[], io: CliIO): Promise<number> {
   const result = await parseInputs(cmd.inputs, cmd.options, {
     onRecords: async (records) => {
       let text = '';
+      if (cmd.output === 'csv' && !flowHeader) {
+        text += FLOW_CSV_HEADER;
+        flowHeader = true;
+      }
       for (const r of records) text += toText(r);
       await writeOut(io.stdout, text);
     },
@@ -175,6 +181,7 @@ export async function runParse(argv: string[], io: CliIO): Promise<number> {
     },
     onDiagnostics: showDiagnostics,
   });
+  if (cmd.output === 'csv' && !flowHeader && !eventHeader) await writeOut(io.stdout, FLOW_CSV_HEADER);
   if (shown >= cmd.maxDiagnostics && result.badRecords + result.warnings > shown) {
     io.stderr.write(`… ${result.badRecords + result.warnings - shown} more diagnostics not shown (see --max-diagnostics)\n`);
   }

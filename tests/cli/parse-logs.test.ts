@@ -33,9 +33,10 @@ describeShared('networkflow parse (cloud logs)', () => {
     expect(digest.stdout).toBe('');
     const csv = await runCli(['parse', '--output', 'csv', sharedFixture('cloudlogs', 'gcp-logging/elastic-integrations/test-load-balancer.log')]);
     const lines = csv.stdout.trim().split('\n');
-    expect(lines[0]).toMatch(/^timestamp,end_time,/); // the flows header comes first (flows and events may mix)
-    expect(lines[1]).toMatch(/^timestamp,observed_timestamp,provider,source_format,/);
-    expect(lines).toHaveLength(5);
+    expect(lines[0]).toMatch(/^timestamp,observed_timestamp,provider,source_format,/); // no flows header without flows
+    expect(lines).toHaveLength(4);
+    const empty = await runCli(['parse', '--output', 'csv', sharedFixture('cloudlogs', 'aws-cloudtrail/elastic-integrations/test-cloudtrail-digest-json.log')]);
+    expect(empty.stdout).toMatch(/^timestamp,end_time,[^\n]*\n$/); // nothing at all: the flows header alone, as before
   });
 
   it('takes a log format by name, and refuses an unknown one', async () => {
