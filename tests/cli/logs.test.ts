@@ -171,7 +171,7 @@ describe('parseLogsPullArgs', () => {
     expect(p([...base])).toThrow(/no source/);
     expect(p(['--provider', 'aws', ...base])).toThrow('--provider aws needs --log-group');
     expect(p(['--provider', 'azure', '--workspace', 'w', ...base])).toThrow(/'query' is required for provider azure/);
-    expect(p(['--provider', 'oci', ...base])).toThrow(/provider must be aws, azure or gcp/);
+    expect(p(['--provider', 'oci', ...base])).toThrow(/provider must be aws, azure, gcp or objects/);
     expect(p(['--provider', 'gcp', '--data-dir', tmp])).toThrow(/--since is required/);
     expect(p(['--provider', 'gcp', '--since', '1h'])).toThrow(/--data-dir is required/);
     expect(p(['--provider', 'gcp', ...base, '--until', '2h'])).toThrow('--until must be after --since');
