@@ -38,7 +38,7 @@ export interface RetryHooks {
 }
 
 // Node/undici network failures that a retry can cure
-const TRANSIENT_CODES = new Set([
+export const TRANSIENT_NETWORK_CODES: ReadonlySet<string> = new Set([
   'ECONNRESET',
   'ECONNREFUSED',
   'ECONNABORTED',
@@ -60,7 +60,7 @@ const TRANSIENT_CODES = new Set([
 export function isTransientError(err: unknown): boolean {
   if (err instanceof SourceError) return err.transient;
   const code = (err as { code?: unknown } | null)?.code;
-  return typeof code === 'string' && TRANSIENT_CODES.has(code);
+  return typeof code === 'string' && TRANSIENT_NETWORK_CODES.has(code);
 }
 
 /** Full-jitter backoff: uniform in [0, min(cap, base·2^(attempt-1))], or the server's Retry-After when larger. */

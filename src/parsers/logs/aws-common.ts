@@ -7,7 +7,6 @@ import { diagnostic, type Diagnostic } from '../../model/index.js';
 import { readJsonItems, type JsonItem, type JsonItemBatch } from '../json-items.js';
 import { decodeText, REPLACEMENT_CHAR } from '../text.js';
 import type { ByteSource } from '../types.js';
-import { parseTimestamp } from '../values.js';
 
 export type Json = Record<string, unknown>;
 
@@ -28,51 +27,8 @@ export function quote(v: unknown): string {
   return s.length > 80 ? `${s.slice(0, 77)}...` : s;
 }
 
-let cachedHourPrefix = '';
-let cachedHourMs = 0;
-
-/**
- * ISO 8601 UTC text (`2014-03-06T21:22:54Z`, `2020-03-05T16:30:36.113Z`) to epoch ms; the hour is cached and
- * minutes, seconds and the fraction read at fixed positions. Anything else goes to parseTimestamp.
- */
-export function parseIsoTime(s: string): number | null {
-  const n = s.length;
-  if (
-    n < 20 ||
-    s.charCodeAt(n - 1) !== 90 ||
-    s.charCodeAt(4) !== 45 ||
-    s.charCodeAt(7) !== 45 ||
-    s.charCodeAt(10) !== 84 ||
-    s.charCodeAt(13) !== 58 ||
-    s.charCodeAt(16) !== 58
-  ) {
-    return parseTimestamp(s);
-  }
-  const m1 = s.charCodeAt(14) - 48, m2 = s.charCodeAt(15) - 48, s1 = s.charCodeAt(17) - 48, s2 = s.charCodeAt(18) - 48;
-  if (m1 < 0 || m1 > 5 || m2 < 0 || m2 > 9 || s1 < 0 || s1 > 5 || s2 < 0 || s2 > 9) return parseTimestamp(s);
-  let ms = 0;
-  if (n > 20) {
-    if (s.charCodeAt(19) !== 46 || n === 21) return parseTimestamp(s);
-    let scale = 100;
-    for (let i = 20; i < n - 1; i++) {
-      const d = s.charCodeAt(i) - 48;
-      if (d < 0 || d > 9) return parseTimestamp(s);
-      ms += d * scale;
-      scale = scale > 1 ? scale / 10 : 0;
-    }
-  }
-  let hour: number;
-  if (cachedHourPrefix.length === 13 && s.startsWith(cachedHourPrefix)) {
-    hour = cachedHourMs;
-  } else {
-    const prefix = s.slice(0, 13);
-    const h = parseTimestamp(`${prefix}:00:00Z`);
-    if (h === null) return null;
-    cachedHourPrefix = prefix;
-    cachedHourMs = hour = h;
-  }
-  return hour + (m1 * 10 + m2) * 60_000 + (s1 * 10 + s2) * 1000 + ms;
-}
+/** ISO 8601 UTC text to epoch ms: the flow parsers' fast reader (hour cached, the rest at fixed positions). */
+export { parseGcpTime as parseIsoTime } from '../flow/gcp-vpc.js';
 
 function isSpace(c: number): boolean {
   return c === 32 || c === 9 || c === 13 || c === 10;

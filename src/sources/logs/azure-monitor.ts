@@ -43,7 +43,7 @@ import type { Agent } from 'node:http';
 import type { TokenCredential } from '@azure/core-auth';
 import { diagnostic, type Diagnostic, type EventRecord } from '../../model/index.js';
 import { normalizeLogAnalyticsTable, type LogAnalyticsTable } from '../../parsers/logs/azure-monitor.js';
-import { DEFAULT_RETRY_POLICY, parseRetryAfter, withRetry } from '../retry.js';
+import { DEFAULT_RETRY_POLICY, parseRetryAfter, TRANSIENT_NETWORK_CODES, withRetry } from '../retry.js';
 import { SourceError } from '../types.js';
 import type { LogCursor, LogPage, LogSource, LogSourceOptions, LogWindow } from './types.js';
 
@@ -82,7 +82,8 @@ interface QueryOutcome {
 
 type QueryFn = (start: Date, end: Date, signal: AbortSignal) => Promise<QueryOutcome>;
 
-const TRANSIENT_CODES = new Set(['ECONNRESET', 'ECONNREFUSED', 'ETIMEDOUT', 'EPIPE', 'EAI_AGAIN', 'ENETUNREACH', 'EHOSTUNREACH', 'ECONNABORTED', 'UND_ERR_SOCKET', 'REQUEST_SEND_ERROR']);
+/** Network failures a retry can cure: the shared list, and Azure core's wrapper code for a request that never went out. */
+const isTransientCode = (code: string) => TRANSIENT_NETWORK_CODES.has(code) || code === 'REQUEST_SEND_ERROR';
 
 const SIGN_IN_HINT =
   "sign in with 'az login', or set AZURE_TENANT_ID and AZURE_CLIENT_ID with AZURE_CLIENT_SECRET or a federated token (AZURE_FEDERATED_TOKEN_FILE), or run with a managed identity";
@@ -120,7 +121,7 @@ export function classifyAzureMonitorError(err: unknown, target: string, workspac
   if (name === 'CredentialUnavailableError' || name === 'AggregateAuthenticationError' || name === 'AuthenticationRequiredError' || name === 'AuthenticationError') {
     return new SourceError(`${target}: no usable Azure credentials (${name}): ${message.split('\n')[0]}; ${SIGN_IN_HINT}`, { ...base, transient: false });
   }
-  if (typeof e.code === 'string' && TRANSIENT_CODES.has(e.code)) return new SourceError(`${target}: network failure talking to Log Analytics (${e.code}): ${message}`, { ...base, transient: true });
+  if (typeof e.code === 'string' && isTransientCode(e.code)) return new SourceError(`${target}: network failure talking to Log Analytics (${e.code}): ${message}`, { ...base, transient: true });
   return new SourceError(`${target}: ${message}`, { ...base, transient: false });
 }
 

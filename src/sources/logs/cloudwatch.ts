@@ -35,7 +35,7 @@ import path from 'node:path';
 import { CloudWatchLogsClient, FilterLogEventsCommand, type CloudWatchLogsClientConfig, type FilterLogEventsCommandOutput } from '@aws-sdk/client-cloudwatch-logs';
 import { diagnostic, type Diagnostic, type EventRecord } from '../../model/index.js';
 import { normalizeCloudWatchEvent } from '../../parsers/logs/cloudwatch.js';
-import { DEFAULT_RETRY_POLICY, parseRetryAfter, withRetry } from '../retry.js';
+import { DEFAULT_RETRY_POLICY, parseRetryAfter, TRANSIENT_NETWORK_CODES, withRetry } from '../retry.js';
 import { SourceError } from '../types.js';
 import type { LogCursor, LogPage, LogSource, LogSourceOptions, LogWindow } from './types.js';
 
@@ -106,7 +106,6 @@ const TRANSIENT_NAMES = new Set([
   'RequestTimeoutException',
   'TimeoutError',
 ]);
-const NETWORK_CODES = new Set(['ECONNRESET', 'ETIMEDOUT', 'ECONNREFUSED', 'EPIPE', 'EAI_AGAIN', 'ECONNABORTED', 'ENETUNREACH', 'EHOSTUNREACH']);
 const CREDENTIAL_NAMES = new Set([
   'CredentialsProviderError',
   'UnrecognizedClientException',
@@ -170,7 +169,7 @@ export function cloudWatchError(err: unknown, target: string, logGroup: string, 
   const transient =
     TRANSIENT_NAMES.has(name) ||
     (status !== null && (status === 429 || status >= 500)) ||
-    (e.code !== undefined && NETWORK_CODES.has(e.code)) ||
+    (e.code !== undefined && TRANSIENT_NETWORK_CODES.has(e.code)) ||
     /socket hang up|premature close|ECONNRESET/i.test(e.message ?? '');
   if (transient) {
     return new SourceError(`${what} failed for now (${name === 'Error' && e.code ? e.code : name}${status ? ` ${status}` : ''}); it will be retried.`, {
