@@ -51,11 +51,11 @@ const enum Mode {
   Scalar, // an array element that is not an object or array (a number, literal or string): skipped
 }
 
-const PARSE_FAILED: unique symbol = Symbol('parse-failed');
+export const PARSE_FAILED: unique symbol = Symbol('parse-failed');
 
 /** JSON.parse without an exception: PARSE_FAILED and the error message in `lastParseError`. */
 let lastParseError = '';
-function tryParse(text: string): unknown {
+export function tryParseJson(text: string): unknown {
   try {
     return JSON.parse(text);
   } catch (err) {
@@ -68,7 +68,8 @@ function isBlank(c: number): boolean {
   return c === 32 || c === 9 || c === 13;
 }
 
-function badUtf8(object: string, line: number): Diagnostic {
+/** The warning for a line whose invalid UTF-8 was replaced by U+FFFD (the wording of readLines). */
+export function invalidUtf8(object: string, line: number): Diagnostic {
   // the wording of readLines (lines.ts)
   return diagnostic(object, line, null, 'invalid-utf8', `line ${line} contains invalid UTF-8 (replaced by U+FFFD)`, 'warning');
 }
@@ -126,7 +127,7 @@ export async function* readJsonItems(input: ByteSource, options: ReadJsonItemsOp
         return;
       }
       const raw = buf.slice(itemStart, end);
-      const value = tryParse(raw);
+      const value = tryParseJson(raw);
       if (value === PARSE_FAILED) {
         diagnostics.push(diagnostic(object, itemLine, null, 'bad-json', `invalid JSON record at line ${itemLine}: ${lastParseError}`));
       } else {
@@ -142,7 +143,7 @@ export async function* readJsonItems(input: ByteSource, options: ReadJsonItemsOp
       if (at === -1) return;
       let l = startLine;
       for (let k = raw.indexOf('\n'); k !== -1 && k < at; k = raw.indexOf('\n', k + 1)) l++;
-      diagnostics.push(badUtf8(object, l));
+      diagnostics.push(invalidUtf8(object, l));
     };
 
     while (i < n) {
@@ -193,7 +194,7 @@ export async function* readJsonItems(input: ByteSource, options: ReadJsonItemsOp
                 // scan below decides)
                 if (buf.charCodeAt(e - 1) === RBRACE && e - i <= maxLen) {
                   const raw = buf.slice(i, e);
-                  const value = raw.indexOf('"records"') === -1 ? tryParse(raw) : PARSE_FAILED;
+                  const value = raw.indexOf('"records"') === -1 ? tryParseJson(raw) : PARSE_FAILED;
                   if (value !== PARSE_FAILED) {
                     items.push({ value, line, length: raw.length });
                     if (hasBadUtf8) checkUtf8(raw, line);

@@ -63,3 +63,13 @@ export function endsInsideCharacter(bytes: Uint8Array): boolean {
   }
   return false;
 }
+
+/** `first`, then the rest of a text stream already being read (for handing a scan over to another reader). */
+export async function* prependText(first: string, rest: AsyncIterator<string>): AsyncGenerator<string> {
+  if (first.length > 0) yield first;
+  for (;;) {
+    const r = await rest.next();
+    if (r.done) return;
+    yield r.value;
+  }
+}

@@ -13,11 +13,11 @@
  * dropped against `recentIds`.
  */
 import { createHash } from 'node:crypto';
-import { mkdir, open, readFile, readdir, rename, rm, stat } from 'node:fs/promises';
+import { mkdir, readFile, readdir, rename, rm, stat } from 'node:fs/promises';
 import path from 'node:path';
 import { EVENT_COLUMNS, type EventRecord } from '../model/index.js';
 import type { DuckDB } from './duckdb.js';
-import { syncDir } from './manifest.js';
+import { replaceJsonFile, syncDir } from './manifest.js';
 import { sqlPath } from './sql.js';
 
 export const EVENTS_DIR = 'events';
@@ -349,18 +349,8 @@ export async function readEventManifest(dataDir: string): Promise<EventManifest>
 }
 
 async function writeEventManifest(dataDir: string, manifest: EventManifest): Promise<void> {
-  const target = path.join(dataDir, EVENTS_MANIFEST_FILE);
-  const tmp = `${target}.tmp-${process.pid}`;
   manifest.updatedAt = Date.now();
-  const fh = await open(tmp, 'w');
-  try {
-    await fh.writeFile(JSON.stringify(manifest));
-    await fh.sync();
-  } finally {
-    await fh.close();
-  }
-  await rename(tmp, target);
-  await syncDir(dataDir);
+  await replaceJsonFile(path.join(dataDir, EVENTS_MANIFEST_FILE), manifest);
 }
 
 /** Removes event files the manifest does not list (written by a run that died before committing them). */

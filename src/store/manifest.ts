@@ -91,21 +91,25 @@ export async function readManifest(dataDir: string): Promise<Manifest> {
   return m;
 }
 
-/** Replaces the manifest atomically and durably: temp file + fsync + rename + fsync of the folder. */
+/** Replaces the manifest atomically and durably. */
 export async function writeManifest(dataDir: string, manifest: Manifest): Promise<void> {
   await mkdir(dataDir, { recursive: true });
-  const target = path.join(dataDir, MANIFEST_FILE);
-  const tmp = `${target}.tmp-${process.pid}`;
   manifest.updatedAt = Date.now();
+  await replaceJsonFile(path.join(dataDir, MANIFEST_FILE), manifest);
+}
+
+/** Writes `value` as JSON to `target` atomically and durably: temp file + fsync + rename + fsync of the folder. */
+export async function replaceJsonFile(target: string, value: unknown): Promise<void> {
+  const tmp = `${target}.tmp-${process.pid}`;
   const fh = await open(tmp, 'w');
   try {
-    await fh.writeFile(JSON.stringify(manifest));
+    await fh.writeFile(JSON.stringify(value));
     await fh.sync();
   } finally {
     await fh.close();
   }
   await rename(tmp, target);
-  await syncDir(dataDir);
+  await syncDir(path.dirname(target));
 }
 
 /** fsync of a folder, so a rename in it survives a power cut (a no-op where the platform refuses it). */

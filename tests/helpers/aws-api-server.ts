@@ -14,7 +14,7 @@
  */
 import { randomUUID } from 'node:crypto';
 import http from 'node:http';
-import type { AddressInfo, Socket } from 'node:net';
+import { listenOnLoopback } from './loopback.js';
 
 export interface TestCluster {
   name: string;
@@ -142,7 +142,6 @@ export async function startAwsApiServer(initial: Partial<AwsApiState> = {}): Pro
   const state: AwsApiState = { ...emptyAwsState(), ...initial };
   const requests: string[] = [];
   const regions: string[] = [];
-  const sockets = new Set<Socket>();
 
   const clusterArn = (name: string) => `arn:aws:ecs:${state.region}:${state.account}:cluster/${name}`;
   const nameOf = (nameOrArn: string) => nameOrArn.split('/').pop()!;
@@ -392,23 +391,12 @@ export async function startAwsApiServer(initial: Partial<AwsApiState> = {}): Pro
       else res.destroy();
     });
   });
-  server.on('connection', (s: Socket) => {
-    sockets.add(s);
-    s.on('close', () => sockets.delete(s));
-  });
-  await new Promise<void>((resolve, reject) => {
-    server.once('error', reject);
-    server.listen(0, '127.0.0.1', () => resolve());
-  });
-  const { port } = server.address() as AddressInfo;
+  const { port, close } = await listenOnLoopback(server);
   return {
     url: `http://127.0.0.1:${port}`,
     state,
     requests,
     regions,
-    async close() {
-      for (const s of sockets) s.destroy();
-      await new Promise<void>((resolve) => server.close(() => resolve()));
-    },
+    close,
   };
 }

@@ -23,7 +23,7 @@
  */
 import { performance } from 'node:perf_hooks';
 import http from 'node:http';
-import type { AddressInfo, Socket } from 'node:net';
+import { listenOnLoopback } from './loopback.js';
 
 export type InjectedFailure =
   | { kind: 'throttle'; retryAfter?: string }
@@ -124,7 +124,6 @@ export async function startCloudLoggingTestServer(options: CloudLoggingServerOpt
   const forbidden = new Set(options.forbiddenParents ?? []);
   const failures: InjectedFailure[] = [];
   const requests: LoggedRequest[] = [];
-  const sockets = new Set<Socket>();
   const defaultPageSize = options.defaultPageSize ?? 50;
   let generation = 0;
 
@@ -243,15 +242,7 @@ export async function startCloudLoggingTestServer(options: CloudLoggingServerOpt
       return sendError(res, 404, `Not found: ${url.pathname}`);
     });
   });
-  server.on('connection', (s: Socket) => {
-    sockets.add(s);
-    s.on('close', () => sockets.delete(s));
-  });
-  await new Promise<void>((resolve, reject) => {
-    server.once('error', reject);
-    server.listen(0, '127.0.0.1', () => resolve());
-  });
-  const { port } = server.address() as AddressInfo;
+  const { port, close } = await listenOnLoopback(server);
   return {
     url: `http://127.0.0.1:${port}`,
     requests,
@@ -269,9 +260,6 @@ export async function startCloudLoggingTestServer(options: CloudLoggingServerOpt
     listRequests() {
       return requests.filter((r) => r.path.startsWith('/v2/entries:list'));
     },
-    async close() {
-      for (const s of sockets) s.destroy();
-      await new Promise<void>((resolve) => server.close(() => resolve()));
-    },
+    close,
   };
 }

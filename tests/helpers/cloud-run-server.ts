@@ -11,7 +11,7 @@
  * requests (to see retries bounded). Binds 127.0.0.1 on a free port.
  */
 import http from 'node:http';
-import type { AddressInfo, Socket } from 'node:net';
+import { listenOnLoopback } from './loopback.js';
 
 export interface CloudRunCondition {
   type: string;
@@ -119,7 +119,6 @@ export async function startCloudRunTestServer(options: CloudRunServerOptions = {
   const forbidden = new Set(options.forbiddenProjects ?? []);
   let unavailable = options.unavailable ?? 0;
   const requests: CloudRunTestServer['requests'] = [];
-  const sockets = new Set<Socket>();
 
   const setService = (project: string, region: string, service: string, overrides: Partial<CloudRunService> = {}) => {
     const name = `projects/${project}/locations/${region}/services/${service}`;
@@ -175,23 +174,12 @@ export async function startCloudRunTestServer(options: CloudRunServerOptions = {
     const ints = (url.searchParams.get('$alt') ?? '').includes('enum-encoding=int');
     return sendJson(res, 200, encodeService(found, ints));
   });
-  server.on('connection', (s: Socket) => {
-    sockets.add(s);
-    s.on('close', () => sockets.delete(s));
-  });
-  await new Promise<void>((resolve, reject) => {
-    server.once('error', reject);
-    server.listen(0, '127.0.0.1', () => resolve());
-  });
-  const { port } = server.address() as AddressInfo;
+  const { port, close } = await listenOnLoopback(server);
   return {
     url: `http://127.0.0.1:${port}`,
     port,
     requests,
     setService,
-    async close() {
-      for (const s of sockets) s.destroy();
-      await new Promise<void>((resolve) => server.close(() => resolve()));
-    },
+    close,
   };
 }

@@ -23,7 +23,7 @@
  * (-1 for a reset), for rate and exactly-once assertions. Binds 127.0.0.1 on a free port.
  */
 import http from 'node:http';
-import type { AddressInfo, Socket } from 'node:net';
+import { listenOnLoopback } from './loopback.js';
 
 export interface FakeLogEvent {
   logStreamName: string;
@@ -79,7 +79,7 @@ export async function startCloudWatchLogsServer(): Promise<CloudWatchLogsServer>
   const groups = new Map<string, FakeLogEvent[]>();
   const faults: FakeFault[] = [];
   const requests: FakeRequest[] = [];
-  const sockets = new Set<Socket>();
+  let stop: () => Promise<void> = async () => undefined;
   let generation = 0; // tokens carry the generation they were issued in
   let seq = 0;
 
@@ -103,10 +103,7 @@ export async function startCloudWatchLogsServer(): Promise<CloudWatchLogsServer>
     expireTokens() {
       generation++;
     },
-    close() {
-      for (const so of sockets) so.destroy();
-      return new Promise<void>((resolve) => server.close(() => resolve()));
-    },
+    close: () => stop(),
   };
 
   const filterLogEvents = (input: Record<string, unknown>) => {
@@ -202,12 +199,8 @@ export async function startCloudWatchLogsServer(): Promise<CloudWatchLogsServer>
       }
     });
   });
-  server.on('connection', (s: Socket) => {
-    sockets.add(s);
-    s.on('close', () => sockets.delete(s));
-  });
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const { port } = server.address() as AddressInfo;
-  api.url = `http://127.0.0.1:${port}`;
+  const listening = await listenOnLoopback(server);
+  api.url = `http://127.0.0.1:${listening.port}`;
+  stop = listening.close;
   return api;
 }

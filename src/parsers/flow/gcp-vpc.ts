@@ -71,9 +71,9 @@
  */
 import { diagnostic, newFlowRecord, type Diagnostic, type FlowDirection, type FlowRecord } from '../../model/index.js';
 import { normalizeIp } from '../ip.js';
-import { readJsonItems, type JsonItemBatch } from '../json-items.js';
+import { invalidUtf8, PARSE_FAILED, readJsonItems, tryParseJson, type JsonItemBatch } from '../json-items.js';
 import { protocolFromNumber, protocolFromText } from '../../model/protocol.js';
-import { decodeText, REPLACEMENT_CHAR } from '../text.js';
+import { decodeText, prependText, REPLACEMENT_CHAR } from '../text.js';
 import { DEFAULT_BATCH_SIZE, DEFAULT_MAX_JSON_ITEM_LENGTH, type ByteSource, type FlowFormat, type ParseBatch, type ParseOptions } from '../types.js';
 import { parsePort, parseTimestamp, parseUint } from '../values.js';
 
@@ -182,8 +182,8 @@ function str(o: unknown, key: string): string | null {
   return typeof v === 'string' && v.length > 0 ? v : null;
 }
 
-/** `us-east1-b` → `us-east1`; a region stays as it is. */
-function zoneToRegion(location: string): string {
+/** `us-east1-b` → `us-east1`; a region (or `global`) stays as it is. */
+export function zoneToRegion(location: string): string {
   const n = location.length;
   if (n > 3 && location.charCodeAt(n - 2) === 45) {
     const c = location.charCodeAt(n - 1);
@@ -449,28 +449,11 @@ function mapFlow(ctx: Ctx, entry: Json | null, p: Json, line: number): void {
 // ---------------------------------------------------------------------------------------------------------
 // Framing: NDJSON fast path, readJsonItems for everything else
 
-const PARSE_FAILED = Symbol('parse-failed');
-
-function tryParse(text: string): unknown {
-  try {
-    return JSON.parse(text);
-  } catch {
-    return PARSE_FAILED;
-  }
-}
 
 async function* once(text: string): AsyncGenerator<string> {
   yield text;
 }
 
-async function* prepend(first: string, rest: AsyncIterator<string>): AsyncGenerator<string> {
-  if (first.length > 0) yield first;
-  for (;;) {
-    const r = await rest.next();
-    if (r.done) return;
-    yield r.value;
-  }
-}
 
 /** readJsonItems numbers lines from 1; shift its items and diagnostics to where its text starts in the input. */
 function takeJsonBatch(ctx: Ctx, batch: JsonItemBatch, lineOffset: number): void {
@@ -551,12 +534,12 @@ async function* parse(input: ByteSource, options: ParseOptions): AsyncGenerator<
       while (s < e && isBlank(buf.charCodeAt(s))) s++;
       while (e > s && isBlank(buf.charCodeAt(e - 1))) e--;
       if (s < e) {
-        const value = buf.charCodeAt(s) === 123 && buf.charCodeAt(e - 1) === 125 ? tryParse(buf.slice(s, e)) : PARSE_FAILED;
+        const value = buf.charCodeAt(s) === 123 && buf.charCodeAt(e - 1) === 125 ? tryParseJson(buf.slice(s, e)) : PARSE_FAILED;
         if (value !== PARSE_FAILED) {
           handleItem(ctx, value, lineNo, 0);
           if (badPos !== -1 && badPos < e) {
             // as readJsonItems (and readLines) warn: the entry is kept with U+FFFD in place of the bad bytes
-            ctx.diagnostics.push(diagnostic(ctx.object, lineNo, null, 'invalid-utf8', `line ${lineNo} contains invalid UTF-8 (replaced by U+FFFD)`, 'warning'));
+            ctx.diagnostics.push(invalidUtf8(ctx.object, lineNo));
           }
         } else {
           // Not one complete object: let readJsonItems frame and diagnose this line alone.
@@ -587,7 +570,7 @@ async function* parse(input: ByteSource, options: ParseOptions): AsyncGenerator<
   if (fallbackFrom >= 0) {
     // Everything from this line on goes through readJsonItems, streamed.
     const offset = lineNo - 1;
-    const rest = prepend(buf.slice(fallbackFrom), texts);
+    const rest = prependText(buf.slice(fallbackFrom), texts);
     buf = '';
     for await (const b of readJsonItems(rest, { object: ctx.object, maxItemLength: maxItem })) {
       takeJsonBatch(ctx, b, offset);

@@ -3,9 +3,9 @@
  * `{"Records":[…]}` wrapper (CloudTrail files, Kinesis and S3 Lambda events) streamed through readJsonItems,
  * and the text framing helpers.
  */
-import { diagnostic, type Diagnostic } from '../../model/index.js';
-import { readJsonItems, type JsonItem, type JsonItemBatch } from '../json-items.js';
-import { decodeText, REPLACEMENT_CHAR } from '../text.js';
+import type { Diagnostic } from '../../model/index.js';
+import { invalidUtf8, PARSE_FAILED, readJsonItems, tryParseJson, type JsonItem, type JsonItemBatch } from '../json-items.js';
+import { decodeText, prependText, REPLACEMENT_CHAR } from '../text.js';
 import type { ByteSource } from '../types.js';
 
 export type Json = Record<string, unknown>;
@@ -78,24 +78,7 @@ export async function* awsRecordsText(texts: AsyncIterable<string>): AsyncGenera
   }
 }
 
-const PARSE_FAILED = Symbol('parse-failed');
 
-function tryParse(text: string): unknown {
-  try {
-    return JSON.parse(text);
-  } catch {
-    return PARSE_FAILED;
-  }
-}
-
-async function* prepend(first: string, rest: AsyncIterator<string>): AsyncGenerator<string> {
-  if (first.length > 0) yield first;
-  for (;;) {
-    const r = await rest.next();
-    if (r.done) return;
-    yield r.value;
-  }
-}
 
 function isBlank(c: number): boolean {
   return c === 32 || c === 9 || c === 13;
@@ -150,14 +133,14 @@ export async function* readAwsItemsFast(input: ByteSource, object: string, maxIt
       while (s < e && isBlank(buf.charCodeAt(s))) s++;
       while (e > s && isBlank(buf.charCodeAt(e - 1))) e--;
       if (s < e) {
-        const value = e - s <= fastMax && buf.charCodeAt(s) === 123 && buf.charCodeAt(e - 1) === 125 && !buf.startsWith('{"Records"', s) ? tryParse(buf.slice(s, e)) : PARSE_FAILED;
+        const value = e - s <= fastMax && buf.charCodeAt(s) === 123 && buf.charCodeAt(e - 1) === 125 && !buf.startsWith('{"Records"', s) ? tryParseJson(buf.slice(s, e)) : PARSE_FAILED;
         if (value === PARSE_FAILED) {
           fallbackFrom = start;
           break lines;
         }
         items.push({ value, line: lineNo, length: e - s });
         if (badPos !== -1 && badPos < e) {
-          diagnostics.push(diagnostic(object, lineNo, null, 'invalid-utf8', `line ${lineNo} contains invalid UTF-8 (replaced by U+FFFD)`, 'warning'));
+          diagnostics.push(invalidUtf8(object, lineNo));
         }
         if (items.length >= batchSize) {
           yield { items, diagnostics };
@@ -175,7 +158,7 @@ export async function* readAwsItemsFast(input: ByteSource, object: string, maxIt
   if (items.length > 0 || diagnostics.length > 0) yield { items, diagnostics };
   if (fallbackFrom < 0) return;
   const offset = lineNo - 1;
-  const rest = prepend(buf.slice(fallbackFrom), texts);
+  const rest = prependText(buf.slice(fallbackFrom), texts);
   buf = '';
   for await (const b of readJsonItems(awsRecordsText(rest), { object, maxItemLength: maxItem })) {
     if (offset !== 0) {

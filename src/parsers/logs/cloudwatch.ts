@@ -48,9 +48,9 @@
  */
 import { gunzipSync } from 'node:zlib';
 import { diagnostic, newEventRecord, type Diagnostic, type EventRecord } from '../../model/index.js';
-import { readJsonItems } from '../json-items.js';
+import { PARSE_FAILED, readJsonItems, tryParseJson } from '../json-items.js';
 import { readLines } from '../lines.js';
-import { decodeText } from '../text.js';
+import { decodeText, prependText } from '../text.js';
 import { DEFAULT_BATCH_SIZE, DEFAULT_MAX_JSON_ITEM_LENGTH, type ByteSource } from '../types.js';
 import { severityNumber } from './severity.js';
 import type { LogContext, LogFormat, LogParseBatch, LogParseOptions } from './types.js';
@@ -119,15 +119,6 @@ function groupInfo(logGroup: string | null, account: string | null, region: stri
 // ---------------------------------------------------------------------------------------------------------
 // Message analysis
 
-const PARSE_FAILED = Symbol('parse-failed');
-
-function tryParse(text: string): unknown {
-  try {
-    return JSON.parse(text);
-  } catch {
-    return PARSE_FAILED;
-  }
-}
 
 /** `xxxxxxxx-xxxx-xxxx-xxxx-xxxxxxxxxxxx` */
 function isUuid(s: string): boolean {
@@ -231,7 +222,7 @@ function applyRuntimeLine(rec: EventRecord, msg: string, start: number, level: s
     setLevel(rec, level);
   }
   if (msg.charCodeAt(rest) === 123 && msg.charCodeAt(msg.length - 1) === 125) {
-    const v = tryParse(msg.slice(rest));
+    const v = tryParseJson(msg.slice(rest));
     if (isObject(v)) applyJson(rec, v, true);
   }
 }
@@ -240,7 +231,7 @@ function analyzeMessage(rec: EventRecord, msg: string): void {
   const c0 = msg.charCodeAt(0);
   if (c0 === 123) {
     if (msg.charCodeAt(msg.length - 1) === 125) {
-      const v = tryParse(msg);
+      const v = tryParseJson(msg);
       if (isObject(v)) applyJson(rec, v, false);
     }
   } else if (c0 === 83 && msg.startsWith('START RequestId: ')) applyPlatformLine(rec, msg, 5);
@@ -380,7 +371,7 @@ async function decodePayload(ctx: Ctx, data: string, line: number, field: string
     bad(ctx, line, field, 'bad-payload', `${field} does not decode to JSON (base64 of gzip expected): ${quote(text.slice(0, 40))}; skipped`);
     return;
   }
-  const v = tryParse(text);
+  const v = tryParseJson(text);
   if (v !== PARSE_FAILED) {
     await handleItem(ctx, v, line, 1, context);
     return;
@@ -464,14 +455,6 @@ async function handleItem(ctx: Ctx, value: unknown, line: number, depth: number,
 // ---------------------------------------------------------------------------------------------------------
 // Framing
 
-async function* prepend(first: string, rest: AsyncIterator<string>): AsyncGenerator<string> {
-  if (first.length > 0) yield first;
-  for (;;) {
-    const r = await rest.next();
-    if (r.done) return;
-    yield r.value;
-  }
-}
 
 function takeBatch(ctx: Ctx): LogParseBatch {
   const b = { events: ctx.events, diagnostics: ctx.diagnostics };
@@ -564,7 +547,7 @@ async function* parse(input: ByteSource, options: LogParseOptions): AsyncGenerat
     head += r.value;
   }
   if (i >= head.length) return; // empty input
-  const rest = prepend(head, texts);
+  const rest = prependText(head, texts);
   const c = head.charCodeAt(i);
   let gen: AsyncGenerator<LogParseBatch>;
   if (c === 123 || c === 91) {

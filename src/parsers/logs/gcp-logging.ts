@@ -52,6 +52,7 @@
  */
 import { diagnostic, newEventRecord, type Diagnostic, type EventCategory, type EventRecord } from '../../model/index.js';
 import { normalizeIp } from '../ip.js';
+import { zoneToRegion } from '../flow/gcp-vpc.js';
 import { readJsonItems } from '../json-items.js';
 import { DEFAULT_BATCH_SIZE, DEFAULT_MAX_JSON_ITEM_LENGTH, type ByteSource } from '../types.js';
 import { parseTimestamp } from '../values.js';
@@ -197,15 +198,6 @@ function str(o: Json, key: string): string | null {
   return typeof v === 'string' && v.length > 0 ? v : null;
 }
 
-/** `us-east1-b` → `us-east1`; a region (or `global`) stays as it is. */
-function zoneToRegion(location: string): string {
-  const n = location.length;
-  if (n > 3 && location.charCodeAt(n - 2) === 45) {
-    const c = location.charCodeAt(n - 1);
-    if (c >= 97 && c <= 122) return location.slice(0, n - 2);
-  }
-  return location;
-}
 
 /** An address from `1.2.3.4`, `1.2.3.4:80`, `[2001:db8::1]:443` or `2001:db8::1`; null when none. */
 export function ipWithoutPort(text: string): string | null {
